@@ -1,0 +1,108 @@
+"""The `atomgpt` command line.
+
+Exit codes: 0 when the job ran (whatever students scored); 2 when the
+grader itself could not do its job (bad path, unknown assignment, broken
+rubric or suite, failed build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .batch import grade_class, jobs_for
+from .build import BuildError, build, stale_files
+from .build.cells import NotebookSourceError
+from .check import default_notebook, print_checks, run_checks
+from .course import CourseError, assignment_ids, load_assignment, project_root
+from .demo import run_demo
+from .report import class_table, print_table
+from .rubric import RubricError
+from .submission import SubmissionError
+from .suite.runner import SuiteError
+from .variants import VariantError
+
+GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
+                 FileNotFoundError, SubmissionError)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="atomgpt", description="From Atomic Ops to GPT: course kit and grader")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    build_cmd = commands.add_parser("build", help="source_lib -> nbgrader course, assignments/, solutions/")
+    build_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    build_cmd.add_argument("--course", type=Path, help="nbgrader course folder (default: ./course)")
+    build_cmd.add_argument("--check", action="store_true", help="only report generated files that are stale")
+
+    grade = commands.add_parser("grade", help="grade submissions into DIR/<name>.json")
+    grade.add_argument("assignment")
+    grade.add_argument("paths", nargs="+", type=Path, help="notebooks, or folders holding one each")
+    grade.add_argument("--out", type=Path, required=True, help="folder for the results")
+    grade.add_argument("--seed", type=int, help="replay a run's hidden inputs (default: new secret seed)")
+    grade.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+
+    check = commands.add_parser("check", help="run a notebook's visible checks, with hints")
+    check.add_argument("assignment")
+    check.add_argument("notebook", nargs="?", type=Path)
+
+    demo = commands.add_parser("demo", help="build, grade a synthetic class, print the report")
+    demo.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    demo.add_argument("--out", type=Path, default=Path("demo"))
+    demo.add_argument("--seed", type=int)
+    demo.add_argument("--workers", type=int)
+    return main
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if args.command == "check":
+        assignment = load_assignment(args.assignment)
+        results, notes = run_checks(assignment, args.notebook or default_notebook(assignment.id))
+        print_checks(results, notes, console)
+        return 0
+    root = project_root()
+    ids = getattr(args, "assignments", None) or assignment_ids(root)
+    if args.command == "build":
+        if args.check:
+            stale = stale_files(root, ids)
+            for path in stale:
+                console.print(f"stale: {path} (run `atomgpt build`)")
+            return 1 if stale else 0
+        for path in build(root, ids, args.course or root / "course"):
+            console.print(f"wrote {path.relative_to(root)}")
+        return 0
+    if args.command == "grade":
+        assignment = load_assignment(args.assignment, root)
+        missing = [str(p) for p in args.paths if not p.exists()]
+        if missing:
+            raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+        jobs = jobs_for(args.paths)
+        results, seed = grade_class(
+            root, assignment.id, jobs, args.out, seed=args.seed, workers=args.workers,
+            progress=lambda job, result: console.print(f"graded {job.name}: {result['score']:g}",
+                                                       highlight=False))
+        print_table(class_table(assignment.rubric, results))
+        console.print(f"{len(results)} results in {args.out} (seed {seed})")
+        return 0
+    run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console()
+    try:
+        return run(args, console)
+    except GRADER_ERRORS as error:
+        print(f"atomgpt: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("atomgpt: interrupted; results written so far are complete", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Where a course's assignments live: `source_lib/<id>/` under the project root."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .rubric import Rubric, load_rubric
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CourseError(Exception):
+    """A path or name given on the command line does not lead to a course."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    folder: Path
+    rubric: Rubric
+
+    @property
+    def suite(self) -> Path:
+        return self.folder / self.rubric.suite
+
+    @property
+    def source(self) -> Path:
+        return self.folder / self.rubric.notebook
+
+    @property
+    def variants(self) -> Path:
+        return self.folder / "variants.toml"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """ATOMGPT_ROOT, else the nearest folder above `start` holding source_lib/."""
+    if os.environ.get("ATOMGPT_ROOT"):
+        return Path(os.environ["ATOMGPT_ROOT"]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "source_lib").is_dir():
+            return folder
+    if (PACKAGE_ROOT / "source_lib").is_dir():
+        return PACKAGE_ROOT
+    raise CourseError("no source_lib/ folder here or above; run from the course kit's folder "
+                      "or set ATOMGPT_ROOT")
+
+
+def assignment_ids(root: Path) -> list[str]:
+    return sorted(p.parent.name for p in (root / "source_lib").glob("*/rubric.toml"))
+
+
+def load_assignment(assignment_id: str, root: Path | None = None) -> Assignment:
+    root = root or project_root()
+    folder = root / "source_lib" / assignment_id
+    if not (folder / "rubric.toml").is_file():
+        known = ", ".join(assignment_ids(root)) or "none"
+        raise CourseError(f"unknown assignment {assignment_id!r} (known: {known})")
+    return Assignment(assignment_id, folder, load_rubric(folder / "rubric.toml"))

@@ -1,0 +1,68 @@
+"""`atomgpt demo`: build the course, make a synthetic class, grade it, report.
+
+The class has, per assignment: the solution, correct submissions in other
+styles, every known-buggy variant, pairs of bugs, every cheat, the untouched
+release, a broken notebook and an empty one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from .batch import Job, grade_class
+from .build import build_assignment
+from .course import Assignment, load_assignment
+from .report import class_table, print_table, summary, summary_markdown
+from .variants import apply_variant, load_variants, solution_notebook, write_notebook
+
+
+def synthetic_class(assignment: Assignment, release: Path, folder: Path) -> list[Job]:
+    """Writes one folder per synthetic student; returns the grading jobs."""
+    variants = load_variants(assignment)
+    by_id = {v.id: v for v in variants}
+    solution = solution_notebook(assignment)
+    name = f"{assignment.id}.ipynb"
+    jobs = [Job("solution", write_notebook(solution, folder / "solution" / name))]
+    for variant in variants:
+        path = folder / f"{variant.kind}-{variant.id}" / name
+        jobs.append(Job(path.parent.name, write_notebook(apply_variant(solution, variant, by_id), path)))
+    bugs = [v for v in variants if v.kind == "bug"]
+    for first, second in zip(bugs[::2], bugs[1::2], strict=False):
+        if first.checkpoint != second.checkpoint:
+            pair = apply_variant(apply_variant(solution, first, by_id), second, by_id)
+            path = folder / f"pair-{first.id}+{second.id}" / name
+            jobs.append(Job(path.parent.name, write_notebook(pair, path)))
+    untouched = folder / "untouched-release" / name
+    untouched.parent.mkdir(parents=True, exist_ok=True)
+    untouched.write_bytes(release.read_bytes())
+    broken = folder / "broken-notebook" / name
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(release.read_bytes()[: len(release.read_bytes()) // 2])
+    empty = folder / "empty-file" / name
+    empty.parent.mkdir(parents=True, exist_ok=True)
+    empty.write_bytes(b"")
+    jobs += [Job("untouched-release", untouched), Job("broken-notebook", broken), Job("empty-file", empty)]
+    return jobs
+
+
+def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers: int | None,
+             console: Console) -> dict:
+    reports = {}
+    for assignment_id in ids:
+        assignment = load_assignment(assignment_id, root)
+        console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
+        release, _ = build_assignment(assignment, out / "course", out / "build")
+        jobs = synthetic_class(assignment, release, out / "submissions" / assignment_id)
+        console.print(f"grading {len(jobs)} synthetic submissions in parallel ...")
+        results, used_seed = grade_class(
+            root, assignment_id, jobs, out / "results" / assignment_id, seed=seed, workers=workers,
+            progress=lambda job, result: console.print(f"  {job.name}: {result['score']:g}"))
+        print_table(class_table(assignment.rubric, results))
+        reports[assignment_id] = summary(assignment.rubric, results, used_seed)
+    (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
+    (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
+    console.print(f"results in {out / 'results'}, summary in {out / 'summary.json'} and {out / 'report.md'}")
+    return reports

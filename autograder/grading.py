@@ -1,0 +1,67 @@
+"""Grades one submission: read it, run the hidden suite against it, score, report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .course import Assignment
+from .result import gradescope_result
+from .rubric import CheckpointScore, RubricError
+from .sandbox import Boundary, strongest_boundary
+from .submission import SubmissionError, read_submission
+from .suite.plugin import GradingContext
+from .suite.runner import run_suite
+
+MAX_CELL_ERRORS = 5
+
+
+def describe_cell_errors(errors: list[dict]) -> list[str]:
+    lines = []
+    for error in errors[:MAX_CELL_ERRORS]:
+        where = error.get("where") or {}
+        line = f", line {where['line']}" if where.get("line") else ""
+        lines.append(f"Cell {error.get('cell')}{line} raised {error.get('type')}: {error.get('message', '')[:200]}")
+    if len(errors) > MAX_CELL_ERRORS:
+        lines.append(f"... and {len(errors) - MAX_CELL_ERRORS} more cells raised errors")
+    return lines
+
+
+def grade_submission(
+    assignment: Assignment,
+    path: Path,
+    *,
+    name: str,
+    seed: int,
+    boundary: Boundary | None = None,
+) -> dict:
+    """A Gradescope-style result; a broken submission scores zero, never raises."""
+    started = time.monotonic()
+    rubric = assignment.rubric
+    boundary = boundary or strongest_boundary()
+    problems: list[str] = []
+    incidents: list[dict] = []
+    try:
+        program = read_submission(path, assignment.id)
+    except SubmissionError as error:
+        program = None
+        problems.append(f"Your submission could not be run: {error}")
+    if program is None:
+        scores = [CheckpointScore(c, 0.0, 0, 0, []) for c in rubric.checkpoints]
+    else:
+        context = GradingContext(program, seed, rubric.limits, boundary)
+        outcomes = run_suite(assignment.suite, context)
+        untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]
+        if untested:
+            raise RubricError(f"{assignment.id}: no hidden test marks checkpoints {untested}")
+        scores = rubric.score(outcomes)
+        problems += program.notes
+        for session in context.sessions:
+            report = session.load_report
+            if report:
+                problems += describe_cell_errors(report.cell_errors)
+            incidents += [i.as_dict() for i in session.incidents]
+        problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
+    return gradescope_result(
+        rubric, scores, submission=name, problems=problems, sandbox=boundary.describe(),
+        incidents=incidents, seconds=time.monotonic() - started)

@@ -1,0 +1,94 @@
+"""Class-level views of a set of results: a terminal table and a summary."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from .rubric import Rubric
+
+
+def class_table(rubric: Rubric, results: dict[str, dict], title: str | None = None) -> Table:
+    table = Table(title=title or f"{rubric.assignment}: {rubric.title}", show_lines=False)
+    table.add_column("submission", style="bold")
+    table.add_column(f"score /{rubric.auto_points:g}", justify="right")
+    for checkpoint in rubric.checkpoints:
+        table.add_column(f"{checkpoint.id}\n/{checkpoint.points:g}", justify="right")
+    table.add_column("notes")
+    for name in sorted(results):
+        result = results[name]
+        extra = result.get("extra_data", {})
+        by_id = {c["id"]: c for c in extra.get("checkpoints", [])}
+        cells = []
+        for checkpoint in rubric.checkpoints:
+            score = by_id.get(checkpoint.id, {}).get("score", 0.0)
+            style = "green" if score >= checkpoint.points else ("yellow" if score > 0 else "red")
+            cells.append(f"[{style}]{score:g}[/{style}]")
+        table.add_row(name, f"{result['score']:g}", *cells, notes_for(result))
+    return table
+
+
+def notes_for(result: dict) -> str:
+    extra = result.get("extra_data", {})
+    notes = [m["id"] for m in extra.get("misconceptions", [])]
+    notes += [f"{i['kind']}: {i['what']}" for i in extra.get("limits", [])]
+    if extra.get("grader_failure"):
+        notes.append("grader failure")
+    if not extra.get("checkpoints") or all(c["total"] == 0 for c in extra.get("checkpoints", [])):
+        first = result.get("output", "").splitlines()[1:2]
+        notes += [line[:60] for line in first]
+    return ", ".join(notes)
+
+
+def summary(rubric: Rubric, results: dict[str, dict], seed: int) -> dict:
+    scores = [r["score"] for r in results.values()]
+    misconceptions = Counter(m["id"] for r in results.values()
+                             for m in r.get("extra_data", {}).get("misconceptions", []))
+    per_checkpoint = {}
+    for checkpoint in rubric.checkpoints:
+        got = [c["score"] for r in results.values() for c in r.get("extra_data", {}).get("checkpoints", [])
+               if c["id"] == checkpoint.id]
+        per_checkpoint[checkpoint.id] = {
+            "max_score": checkpoint.points,
+            "mean": round(statistics.fmean(got), 2) if got else 0.0,
+            "full_marks": sum(g >= checkpoint.points for g in got),
+        }
+    return {
+        "assignment": rubric.assignment,
+        "submissions": len(results),
+        "seed": seed,
+        "auto_points": rubric.auto_points,
+        "mean": round(statistics.fmean(scores), 2) if scores else 0.0,
+        "median": statistics.median(scores) if scores else 0.0,
+        "full_marks": sum(s >= rubric.auto_points for s in scores),
+        "zero": sum(s == 0 for s in scores),
+        "checkpoints": per_checkpoint,
+        "misconceptions": dict(misconceptions.most_common()),
+        "scores": {name: results[name]["score"] for name in sorted(results)},
+    }
+
+
+def summary_markdown(report: dict) -> str:
+    lines = [
+        f"# {report['assignment']}: class summary",
+        "",
+        f"- submissions: {report['submissions']}",
+        f"- mean {report['mean']:g}, median {report['median']:g} of {report['auto_points']:g} auto-graded points",
+        f"- full marks: {report['full_marks']}, zero: {report['zero']}",
+        "",
+        "| checkpoint | max | mean | full marks |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for checkpoint_id, row in report["checkpoints"].items():
+        lines.append(f"| {checkpoint_id} | {row['max_score']:g} | {row['mean']:g} | {row['full_marks']} |")
+    if report["misconceptions"]:
+        lines += ["", "| misconception | students |", "| --- | ---: |"]
+        lines += [f"| {key} | {count} |" for key, count in report["misconceptions"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def print_table(table: Table) -> None:
+    Console(width=max(120, Console().width)).print(table)

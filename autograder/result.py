@@ -1,0 +1,86 @@
+"""Scores -> one result per submission, in Gradescope's results.json format.
+
+`tests[]` holds one entry per auto-graded checkpoint, so `score` is their
+sum; checkpoints, misconceptions, hand-graded questions still to mark,
+limit hits and the sandbox's protections go under `extra_data`.
+"""
+
+from __future__ import annotations
+
+from .rubric import CheckpointScore, Rubric
+
+MAX_LINES = 6
+
+
+def checkpoint_output(score: CheckpointScore) -> str:
+    """Feedback in words: what failed, why, and what it usually means."""
+    checkpoint = score.checkpoint
+    if score.skipped_because:
+        return f"Not graded: {score.skipped_because}. Fix that first; this part is then graded on its own."
+    lines = [f"{score.passed} of {score.total} checks passed."]
+    shown: list[str] = []
+    for failure in score.failures:
+        if failure not in shown:
+            shown.append(failure)
+    for failure in shown[:MAX_LINES]:
+        lines.append(f"- {failure}")
+    hidden = len(score.failures) - min(len(shown), MAX_LINES)
+    if hidden > 0:
+        lines.append(f"- ... and {hidden} more failed checks like these")
+    for misconception in score.misconceptions:
+        lines.append(f"Likely misconception: {misconception.message}")
+    if not score.full and checkpoint.hint:
+        lines.append(f"Hint: {checkpoint.hint}")
+    return "\n".join(lines)
+
+
+def gradescope_result(
+    rubric: Rubric,
+    scores: list[CheckpointScore],
+    *,
+    submission: str,
+    problems: list[str],
+    sandbox: dict,
+    incidents: list[dict],
+    seconds: float,
+) -> dict:
+    tests = [
+        {
+            "name": score.checkpoint.title,
+            "score": score.score,
+            "max_score": score.checkpoint.points,
+            "status": "passed" if score.full else "failed",
+            "output": checkpoint_output(score),
+            "visibility": "visible",
+        }
+        for score in scores
+    ]
+    total = round(sum(t["score"] for t in tests), 2)
+    summary = [f"Auto-graded: {total:g} of {rubric.auto_points:g} points."]
+    if rubric.manual:
+        manual_points = sum(m.points for m in rubric.manual)
+        summary.append(f"{len(rubric.manual)} short answers ({manual_points:g} points) are graded by hand.")
+    summary += problems
+    return {
+        "score": total,
+        "execution_time": round(seconds, 3),
+        "output": "\n".join(summary),
+        "tests": tests,
+        "extra_data": {
+            "assignment": rubric.assignment,
+            "submission": submission,
+            "checkpoints": [
+                {"id": s.checkpoint.id, "score": s.score, "max_score": s.checkpoint.points,
+                 "passed": s.passed, "total": s.total, "skipped_because": s.skipped_because}
+                for s in scores
+            ],
+            "misconceptions": [
+                {"id": m.id, "checkpoint": m.checkpoint, "message": m.message}
+                for s in scores for m in s.misconceptions
+            ],
+            "manual": [{"id": m.id, "max_score": m.points, "status": "to be graded by hand"}
+                       for m in rubric.manual],
+            "limits": incidents,
+            "sandbox": sandbox,
+        },
+    }

@@ -1,0 +1,204 @@
+"""rubric.toml: checkpoints, points, partial credit, dependencies, misconceptions.
+
+A checkpoint earns its points from the hidden tests marked with it:
+`proportional` gives points x passed/total, `all-or-nothing` gives the
+points only when every test passes. A checkpoint whose `requires` list
+names one that scored zero is skipped. A misconception is a pattern in
+the outcomes (symptoms the suite observed, tests that failed or passed)
+mapped to a sentence a student understands.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .sandbox import Limits
+
+PARTIAL_RULES = ("proportional", "all-or-nothing")
+
+
+class RubricError(Exception):
+    """The rubric or suite is inconsistent: the instructor must fix it."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    title: str
+    points: float
+    partial: str = "proportional"
+    requires: tuple[str, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ManualQuestion:
+    id: str
+    points: float
+    prompt: str
+    rubric: str
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    checkpoint: str
+    message: str
+    symptom: str | None = None
+    failed: tuple[str, ...] = ()
+    passed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One hidden test's result, already safe to show a student."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    name: str  # the test function's name, without parameters
+    checkpoint: str
+    passed: bool
+    feedback: str  # empty when passed
+    symptoms: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckpointScore:
+    checkpoint: Checkpoint
+    score: float
+    passed: int
+    total: int
+    failures: list[str] = field(default_factory=list)
+    skipped_because: str | None = None
+    misconceptions: list[Misconception] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.score >= self.checkpoint.points
+
+
+@dataclass(frozen=True)
+class Rubric:
+    assignment: str
+    title: str
+    notebook: str
+    suite: str
+    checkpoints: tuple[Checkpoint, ...]
+    manual: tuple[ManualQuestion, ...]
+    misconceptions: tuple[Misconception, ...]
+    limits: Limits
+    total: float = 100
+
+    @property
+    def auto_points(self) -> float:
+        return sum(c.points for c in self.checkpoints)
+
+    def checkpoint(self, checkpoint_id: str) -> Checkpoint:
+        for checkpoint in self.checkpoints:
+            if checkpoint.id == checkpoint_id:
+                return checkpoint
+        raise RubricError(f"{self.assignment}: no checkpoint {checkpoint_id!r} in rubric.toml")
+
+    def score(self, outcomes: list[TestOutcome]) -> list[CheckpointScore]:
+        """Scores each checkpoint in order, honouring `requires`."""
+        known = {c.id for c in self.checkpoints}
+        stray = sorted({o.checkpoint for o in outcomes} - known)
+        if stray:
+            raise RubricError(f"{self.assignment}: tests mark unknown checkpoints {stray}")
+        scores: dict[str, CheckpointScore] = {}
+        for checkpoint in self.checkpoints:
+            mine = [o for o in outcomes if o.checkpoint == checkpoint.id]
+            scores[checkpoint.id] = self._score_one(checkpoint, mine, scores, outcomes)
+        return list(scores.values())
+
+    def _score_one(self, checkpoint, mine, earlier, outcomes) -> CheckpointScore:
+        passed = sum(o.passed for o in mine)
+        failures = [o.feedback for o in mine if not o.passed]
+        blocked = [r for r in checkpoint.requires if earlier[r].score == 0]
+        if blocked:
+            titles = ", ".join(earlier[r].checkpoint.title for r in blocked)
+            return CheckpointScore(checkpoint, 0.0, passed, len(mine), failures,
+                                   skipped_because=f"it builds on {titles}, which scored no points")
+        if not mine:
+            fraction = 0.0
+        elif checkpoint.partial == "all-or-nothing":
+            fraction = 1.0 if passed == len(mine) else 0.0
+        else:
+            fraction = passed / len(mine)
+        result = CheckpointScore(checkpoint, round(checkpoint.points * fraction, 2), passed,
+                                 len(mine), failures)
+        if not result.full:
+            result.misconceptions = [m for m in self.misconceptions
+                                     if m.checkpoint == checkpoint.id and matches(m, outcomes)]
+        return result
+
+
+def matches(misconception: Misconception, outcomes: list[TestOutcome]) -> bool:
+    failed = {o.name for o in outcomes if not o.passed}
+    passed = {o.name for o in outcomes if o.passed} - failed
+    symptoms = {s for o in outcomes for s in o.symptoms}
+    return ((misconception.symptom is None or misconception.symptom in symptoms)
+            and set(misconception.failed) <= failed
+            and set(misconception.passed) <= passed)
+
+
+def load_rubric(path: Path) -> Rubric:
+    """Reads and checks rubric.toml; every mistake is a RubricError naming the file."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise RubricError(f"{path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RubricError(f"{path} is not valid TOML: {error}") from None
+    try:
+        rubric = _parse(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RubricError(f"{path}: {error}") from None
+    _validate(rubric, path)
+    return rubric
+
+
+def _parse(data: dict) -> Rubric:
+    head = data["assignment"]
+    checkpoints = tuple(
+        Checkpoint(c["id"], c["title"], float(c["points"]), c.get("partial", "proportional"),
+                   tuple(c.get("requires", ())), c.get("hint", ""))
+        for c in data.get("checkpoint", []))
+    manual = tuple(ManualQuestion(m["id"], float(m["points"]), m["prompt"], m["rubric"])
+                   for m in data.get("manual", []))
+    misconceptions = tuple(
+        Misconception(m["id"], m["checkpoint"], m["message"], m.get("symptom"),
+                      tuple(m.get("failed", ())), tuple(m.get("passed", ())))
+        for m in data.get("misconception", []))
+    return Rubric(head["id"], head.get("title", head["id"]), head.get("notebook", f"{head['id']}.py"),
+                  head.get("suite", f"test_{head['id']}.py"), checkpoints, manual, misconceptions,
+                  Limits.from_table(data.get("limits", {})), float(head.get("points", 100)))
+
+
+def _validate(rubric: Rubric, path: Path) -> None:
+    problems = []
+    ids = [c.id for c in rubric.checkpoints] + [m.id for m in rubric.manual]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        problems.append(f"ids used twice: {dupes}")
+    seen: set[str] = set()
+    for checkpoint in rubric.checkpoints:
+        if checkpoint.partial not in PARTIAL_RULES:
+            problems.append(f"checkpoint {checkpoint.id}: partial must be one of {PARTIAL_RULES}")
+        for required in checkpoint.requires:
+            if required not in seen:
+                problems.append(f"checkpoint {checkpoint.id} requires {required!r}, "
+                                "which must be a checkpoint listed before it")
+        seen.add(checkpoint.id)
+    for misconception in rubric.misconceptions:
+        if misconception.checkpoint not in seen:
+            problems.append(f"misconception {misconception.id}: unknown checkpoint {misconception.checkpoint!r}")
+        if not (misconception.symptom or misconception.failed):
+            problems.append(f"misconception {misconception.id}: needs a symptom or failed tests")
+    total = rubric.auto_points + sum(m.points for m in rubric.manual)
+    if abs(total - rubric.total) > 1e-9:
+        problems.append(f"points add up to {total:g}, not {rubric.total:g}")
+    if problems:
+        raise RubricError(f"{path}: " + "; ".join(problems))

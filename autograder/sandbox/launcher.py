@@ -1,0 +1,170 @@
+"""Starts the student's process behind the strongest boundary this OS offers.
+
+Three ways, tried in order:
+- bubblewrap: a private read-only view of the system holding only the
+  Python interpreter and the worker script (no course files, no other
+  submissions), no network, own process tree, an unprivileged user id;
+- namespaces (`unshare`): no network and an own process tree;
+- process: a separate process with resource limits only.
+Every way adds rlimits (memory, CPU, file size) and a new session, and a
+result records which protections were active.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .limits import Limits
+
+WORKER = Path(__file__).with_name("worker.py")
+SANDBOX_WORKER = "/opt/atomgpt/worker.py"
+CLEAN_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+ALL_PROTECTIONS = {
+    "separate-process": "student code runs in its own process, never in the grader's",
+    "resource-limits": "memory, CPU time and file size are capped",
+    "private-filesystem": "course files, solutions and other submissions are not visible",
+    "no-network": "no network access",
+    "process-isolation": "cannot see or signal the grader's processes",
+    "unprivileged-user": "runs as an unprivileged user",
+}
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One way of starting the worker and what it protects against."""
+
+    name: str
+    active: tuple[str, ...]
+    prefix: tuple[str, ...] = ()
+    worker: str = str(WORKER)
+    worker_args: tuple[str, ...] = ()
+    env: dict = field(default_factory=lambda: dict(CLEAN_ENV))
+
+    def describe(self) -> dict:
+        return {
+            "backend": self.name,
+            "active": list(self.active),
+            "inactive": [p for p in ALL_PROTECTIONS if p not in self.active],
+        }
+
+    def command(self) -> list[str]:
+        return [*self.prefix, sys.executable, "-I", self.worker, *self.worker_args]
+
+    def start(self, limits: Limits) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd="/tmp" if self.name == "process" else None,
+            env=self.env,
+            start_new_session=True,
+            preexec_fn=functools.partial(apply_rlimits, limits),
+        )
+
+
+def apply_rlimits(limits: Limits) -> None:
+    """Runs in the child between fork and exec."""
+    import resource
+
+    mb = 1024 * 1024
+    caps = [
+        (resource.RLIMIT_AS, limits.memory_mb * mb),
+        (resource.RLIMIT_CPU, int(limits.budget) + 5),
+        (resource.RLIMIT_FSIZE, limits.file_mb * mb),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    for kind, value in caps:
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def readonly_binds(paths) -> list[str]:
+    """bwrap arguments mounting each path read-only, symlinks kept as links."""
+    args, seen = [], set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists() or str(path) in seen:
+            continue
+        seen.add(str(path))
+        if path.is_symlink() and path.parent == Path("/"):
+            args += ["--symlink", os.readlink(path), str(path)]
+        else:
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def bubblewrap() -> Boundary:
+    system = ["/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin", "/etc/alternatives",
+              "/etc/ld.so.cache", "/etc/localtime"]
+    pythons = sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)})
+    prefix = [
+        shutil.which("bwrap"), "--die-with-parent", "--new-session",
+        "--unshare-all", "--uid", "65534", "--gid", "65534",
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        *readonly_binds(system + pythons),
+        "--ro-bind", str(WORKER), SANDBOX_WORKER, "--chdir", "/tmp",
+    ]
+    active = ("separate-process", "resource-limits", "private-filesystem", "no-network",
+              "process-isolation", "unprivileged-user")
+    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER)
+
+
+def namespaces() -> Boundary:
+    prefix = [shutil.which("unshare"), "--user", "--map-root-user", "--net", "--ipc",
+              "--pid", "--fork", "--kill-child"]
+    active = ("separate-process", "resource-limits", "no-network", "process-isolation")
+    return Boundary("namespaces", active, tuple(prefix))
+
+
+def plain_process() -> Boundary:
+    return Boundary("process", ("separate-process", "resource-limits"), worker_args=("--shield",))
+
+
+def works(boundary: Boundary) -> bool:
+    """Starts the boundary once with a trivial program to see that it holds."""
+    command = [*boundary.prefix, sys.executable, "-I", "-c", "print('ok')"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == b"ok"
+
+
+@functools.cache
+def strongest_boundary(preferred: str | None = None) -> Boundary:
+    """The best boundary that works here; ATOMGPT_SANDBOX names one outright."""
+    wanted = preferred or os.environ.get("ATOMGPT_SANDBOX")
+    candidates = []
+    if sys.platform.startswith("linux"):
+        if shutil.which("bwrap"):
+            candidates.append(bubblewrap)
+        if shutil.which("unshare"):
+            candidates.append(namespaces)
+    candidates.append(plain_process)
+    if wanted:
+        chosen = [c for c in candidates if c().name == wanted]
+        if not chosen:
+            raise RuntimeError(f"sandbox {wanted!r} is not available here")
+        candidates = chosen
+    for make in candidates:
+        boundary = make()
+        if boundary.name == "process" or works(boundary):
+            return boundary
+    raise RuntimeError(f"sandbox {wanted!r} does not work on this machine")

@@ -1,0 +1,387 @@
+"""The trusted side of the wire: one student's process, seen as plain data.
+
+`StudentSession` starts the worker, loads the submission's cells and sends
+calls with a deadline. A call that hangs, crashes or runs out of memory
+costs that call only: the worker is replaced and later calls go on. A
+function that timed out once is not waited for again, and the whole
+submission has a wall-clock budget.
+
+`Remote` is how a hidden suite holds an object that lives in the student's
+process; `Student` is the `student` fixture's face.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from . import worker as wire
+from .launcher import Boundary, strongest_boundary
+from .limits import Limits
+
+
+class StudentError(Exception):
+    """Something went wrong in the student's code; the text is written for them."""
+
+
+class StudentRaised(StudentError):
+    pass
+
+
+class MissingName(StudentError):
+    pass
+
+
+class StudentTimeout(StudentError):
+    pass
+
+
+class StudentCrashed(StudentError):
+    pass
+
+
+class LimitReached(StudentError):
+    pass
+
+
+@dataclass
+class Incident:
+    """A limit hit or a crash, reported to the student."""
+
+    kind: str  # timeout | memory | crash | budget | output
+    what: str
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "what": self.what, "detail": self.detail}
+
+
+@dataclass
+class Cell:
+    index: int
+    source: str
+
+
+@dataclass
+class LoadReport:
+    names: list[str] = field(default_factory=list)
+    cell_errors: list[dict] = field(default_factory=list)
+    output: str = ""
+
+
+class Remote:
+    """An object that lives in the student's process.
+
+    Equal only to a proxy of the very same object there; no truth value, so
+    `assert remote_thing` can never pass by accident.
+    """
+
+    __slots__ = ("_session", "_ref", "_type", "_label", "_generation")
+
+    def __init__(self, session: StudentSession, ref: int, type_name: str, label: str, generation: int):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_ref", ref)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_generation", generation)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._session.request(
+            {"op": "getattr", "target": self._tag(), "name": name}, what=f"{self._type}.{name}")
+
+    def __setattr__(self, name, value):
+        raise AttributeError("objects in the student's process are read-only from the grader")
+
+    def __call__(self, *args, **kwargs):
+        return self._session.request(
+            {"op": "call", "target": self._tag(), "args": self._session.encode(list(args)),
+             "kwargs": self._session.encode(kwargs)}, what=self._label)
+
+    def __eq__(self, other):
+        return isinstance(other, Remote) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __bool__(self):
+        raise TypeError(f"{self!r} has no truth value on the grader's side; compare plain data")
+
+    def __repr__(self):
+        return f"<student {self._type} #{self._ref}>"
+
+    def _key(self):
+        return (id(self._session), self._generation, self._ref)
+
+    def _tag(self) -> dict:
+        if self._generation != self._session.generation:
+            raise StudentCrashed(
+                "an object from before your code was restarted (after an earlier failure) "
+                "was used again")
+        return {"$ref": self._ref}
+
+
+def _binary(name: str, reflected: bool = False):
+    def method(self, other):
+        args = [other, self] if reflected else [self, other]
+        dunder = f"__r{name}__" if reflected else f"__{name}__"
+        return self._session.operator(name, args, what=f"{self._type}.{dunder}")
+
+    return method
+
+
+for _name in ("add", "sub", "mul", "truediv", "pow"):
+    setattr(Remote, f"__{_name}__", _binary(_name))
+    setattr(Remote, f"__r{_name}__", _binary(_name, reflected=True))
+Remote.__neg__ = lambda self: self._session.operator("neg", [self], what=f"{self._type}.__neg__")
+
+
+class StudentSession:
+    """One submission's code in one sandboxed process, restarted on failure."""
+
+    def __init__(self, cells: list[Cell], limits: Limits, boundary: Boundary | None = None):
+        self.cells = cells
+        self.limits = limits
+        self.boundary = boundary or strongest_boundary()
+        self.process: subprocess.Popen | None = None
+        self.generation = 0
+        self.started = time.monotonic()
+        self.incidents: list[Incident] = []
+        self.hung: set[str] = set()
+        self.load_report: LoadReport | None = None
+        self.load_failure: StudentError | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for stream in (process.stdin, process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        process.wait()
+
+    def ensure_started(self) -> None:
+        if self.process is not None:
+            return
+        if self.load_failure is not None and self.generation:
+            raise self.load_failure
+        self.generation += 1
+        self.process = self.boundary.start(self.limits)
+        message = {"op": "load", "cells": [c.__dict__ for c in self.cells],
+                   "output_chars": self.limits.output_chars}
+        try:
+            reply = self._exchange(message, self.limits.load_timeout, "running your notebook's cells")
+        except StudentError as error:
+            self.load_failure = error
+            raise
+        if self.load_report is None:
+            self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []),
+                                          reply.get("output", ""))
+
+    def load(self) -> LoadReport:
+        """Runs the notebook's cells now; failures are kept, not raised."""
+        try:
+            self.ensure_started()
+        except StudentError:
+            pass
+        return self.load_report or LoadReport()
+
+    # ------------------------------------------------------------ calls
+
+    def request(self, message: dict, what: str):
+        if what in self.hung:
+            raise StudentTimeout(f"{what} did not finish earlier in this run, so it was not called again")
+        self.ensure_started()
+        reply = self._exchange(message, self.limits.call_timeout, what)
+        if "error" in reply:
+            raise self._error(reply["error"], what)
+        return self.decode(reply["value"])
+
+    def operator(self, name: str, args: list, what: str):
+        return self.request({"op": "operator", "name": name, "args": self.encode(args)}, what=what)
+
+    def global_(self, name: str):
+        return self.request({"op": "global", "name": name}, what=name)
+
+    def type_name(self, value) -> str:
+        if not isinstance(value, Remote):
+            return type(value).__name__
+        return self.request({"op": "type_name", "target": value._tag()}, what="type")
+
+    def run_cell(self, index: int, source: str) -> None:
+        """Runs a visible check cell; raises StudentRaised when it fails."""
+        self.request({"op": "exec", "index": index, "source": source}, what=f"cell {index}")
+
+    # ------------------------------------------------------------ codec
+
+    def encode(self, value):
+        return wire.encode(value, self._refuse)
+
+    def decode(self, value):
+        return wire.decode(value, self._remote)
+
+    def _remote(self, tagged: dict) -> Remote:
+        return Remote(self, int(tagged["$ref"]), str(tagged.get("$type", "object"))[:80],
+                      str(tagged.get("$label", "object"))[:120], self.generation)
+
+    @staticmethod
+    def _refuse(value):
+        if isinstance(value, Remote):
+            return value._tag()
+        try:
+            import numpy
+
+            if isinstance(value, numpy.generic):
+                return value.item()
+        except ImportError:
+            pass
+        raise TypeError(f"cannot send a {type(value).__name__} to the student's process")
+
+    # ------------------------------------------------------------ the wire
+
+    def _exchange(self, message: dict, timeout: float, what: str) -> dict:
+        remaining = self.limits.budget - (time.monotonic() - self.started)
+        if remaining <= 0:
+            self._note("budget", what, f"the submission used its {self.limits.budget:g} s time budget")
+            raise LimitReached(
+                f"not run: your code used the whole time budget of {self.limits.budget:g} s "
+                "for this submission")
+        deadline = time.monotonic() + min(timeout, remaining)
+        try:
+            wire.write_frame(self.process.stdin, message)
+            reply = self._read(deadline)
+        except (BrokenPipeError, OSError, ValueError):
+            reply = None
+        if reply is None:
+            self._fail(what, timeout, deadline)
+        return reply
+
+    def _read(self, deadline: float) -> dict | None:
+        stream = self.process.stdout
+        header = self._read_bytes(stream, 4, deadline)
+        if header is None:
+            return None
+        (size,) = struct.unpack(">I", header)
+        if size > wire.MAX_FRAME:
+            raise ValueError("reply too large")
+        body = self._read_bytes(stream, size, deadline)
+        if body is None:
+            return None
+        reply = json.loads(body)
+        if not isinstance(reply, dict):
+            raise ValueError("reply is not an object")
+        return reply
+
+    @staticmethod
+    def _read_bytes(stream, size: int, deadline: float) -> bytes | None:
+        fd = stream.fileno()
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _fail(self, what: str, timeout: float, deadline: float):
+        """The worker went silent or died: say which, and replace it."""
+        process = self.process
+        timed_out = time.monotonic() >= deadline - 0.01
+        try:
+            exit_code = None if timed_out else process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            exit_code = None
+        self.close()
+        if timed_out:
+            self.hung.add(what)
+            self._note("timeout", what, f"did not finish within {timeout:g} s (an endless loop?)")
+            raise StudentTimeout(f"{what} did not finish within {timeout:g} s: is there an endless loop?")
+        detail = describe_exit(exit_code)
+        self._note("crash", what, detail)
+        raise StudentCrashed(f"your code's process ended while {what} ran: {detail}")
+
+    def _error(self, error: dict, what: str) -> StudentError:
+        kind = str(error.get("type", "Error"))[:80]
+        text = str(error.get("message", ""))[:500]
+        if kind == "MissingName":
+            return MissingName(missing_name_message(text, self.load_report))
+        if kind == "MemoryError":
+            self._note("memory", what, f"used more than the {self.limits.memory_mb} MB memory limit")
+            return StudentRaised(f"{what} used more than the {self.limits.memory_mb} MB memory limit")
+        where = error.get("where")
+        place = ""
+        if isinstance(where, dict):
+            place = f" (cell {where.get('cell')}, line {where.get('line')}: {str(where.get('code'))[:120]})"
+        if kind == "NotImplementedError":
+            return StudentRaised(f"{what} is not written yet (it raises NotImplementedError){place}")
+        detail = f"{kind}: {text}" if text else kind
+        return StudentRaised(f"{what} raised {detail}{place}")
+
+    def _note(self, kind: str, what: str, detail: str) -> None:
+        incident = Incident(kind, what, detail)
+        if incident not in self.incidents:
+            self.incidents.append(incident)
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        if name == "SIGXCPU":
+            return "it used up its CPU time"
+        if name == "SIGKILL":
+            return "it was killed (too much memory, or it killed itself)"
+        return f"it was stopped by {name}"
+    return f"it exited with code {code} (os._exit, sys.exit or a crash in your code)"
+
+
+def missing_name_message(name: str, report: LoadReport | None) -> str:
+    import difflib
+
+    names = report.names if report else []
+    close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
+    hint = f" Did you rename it? Close names in your notebook: {', '.join(close)}." if close else ""
+    return (f"your notebook does not define `{name}` (was its cell deleted, renamed, or "
+            f"did it fail to run?).{hint}")
+
+
+class Student:
+    """The `student` fixture: the submission's globals, seen from the grader."""
+
+    def __init__(self, session: StudentSession):
+        object.__setattr__(self, "_session", session)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._session.global_(name)
+
+    def has(self, name: str) -> bool:
+        try:
+            self._session.global_(name)
+        except MissingName:
+            return False
+        return True
+
+    def type_name(self, value) -> str:
+        return self._session.type_name(value)

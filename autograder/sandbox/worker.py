@@ -1,0 +1,311 @@
+"""The student side of the wire: runs a submission's code and answers calls.
+
+This file runs inside the sandbox as a script, so it imports nothing from
+the engine (the engine's folders are not visible there). The trusted side
+imports it too, for the frame and value codec, which must match exactly.
+
+Everything that crosses the wire is JSON: plain values travel as themselves,
+tuples and arrays are tagged, and every other object stays here and travels
+as a numbered reference. The trusted side never receives an object.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import io
+import json
+import linecache
+import operator
+import os
+import struct
+import sys
+import traceback
+
+MAX_FRAME = 64 * 1024 * 1024
+MAX_DEPTH = 64
+OPERATORS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "truediv": operator.truediv,
+    "pow": operator.pow,
+    "neg": operator.neg,
+}
+
+
+# ---------------------------------------------------------------- frames
+
+
+def write_frame(stream, message: dict) -> None:
+    data = json.dumps(message, allow_nan=True).encode()
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def read_exactly(stream, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream) -> dict | None:
+    header = read_exactly(stream, 4)
+    if header is None:
+        return None
+    (size,) = struct.unpack(">I", header)
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes is over the {MAX_FRAME} byte limit")
+    body = read_exactly(stream, size)
+    if body is None:
+        return None
+    message = json.loads(body)
+    if not isinstance(message, dict):
+        raise ValueError("a frame must hold a JSON object")
+    return message
+
+
+# ---------------------------------------------------------------- values
+
+
+def encode(value, make_ref, depth: int = 0):
+    """Plain data as JSON; anything else through make_ref (a reference)."""
+    if depth > MAX_DEPTH:
+        raise ValueError("data nested too deeply to send")
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return value
+    kind = type(value).__module__ + "." + type(value).__name__
+    if kind.startswith("numpy.") and hasattr(value, "dtype"):
+        return encode_numpy(value, make_ref)
+    if type(value) is list:
+        return [encode(item, make_ref, depth + 1) for item in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode(item, make_ref, depth + 1) for item in value]}
+    if type(value) is dict:
+        return {"$dict": [[encode(k, make_ref, depth + 1), encode(v, make_ref, depth + 1)]
+                          for k, v in value.items()]}
+    return make_ref(value)
+
+
+def encode_numpy(value, make_ref):
+    import numpy
+
+    if isinstance(value, numpy.ndarray):
+        if value.dtype.kind not in "biuf":
+            return make_ref(value)
+        buffer = io.BytesIO()
+        numpy.save(buffer, value, allow_pickle=False)
+        return {"$npy": base64.b64encode(buffer.getvalue()).decode()}
+    if value.dtype.kind == "b":
+        return bool(value)
+    if value.dtype.kind in "iu":
+        return int(value)
+    if value.dtype.kind == "f":
+        return float(value)
+    return make_ref(value)
+
+
+def decode(value, resolve, depth: int = 0):
+    """The inverse of encode; resolve turns {"$ref": ...} into an object."""
+    if depth > MAX_DEPTH:
+        raise ValueError("data nested too deeply")
+    if isinstance(value, list):
+        return [decode(item, resolve, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if "$ref" in value:
+            return resolve(value)
+        if "$tuple" in value:
+            return tuple(decode(item, resolve, depth + 1) for item in value["$tuple"])
+        if "$dict" in value:
+            return {decode(k, resolve, depth + 1): decode(v, resolve, depth + 1)
+                    for k, v in value["$dict"]}
+        if "$npy" in value:
+            import numpy
+
+            raw = base64.b64decode(value["$npy"])
+            return numpy.load(io.BytesIO(raw), allow_pickle=False)
+        raise ValueError("unknown tagged value")
+    return value
+
+
+# ---------------------------------------------------------------- worker
+
+
+class Objects:
+    """Objects that stay in this process, each under a stable number."""
+
+    def __init__(self):
+        self.by_ref: dict[int, object] = {}
+        self.by_id: dict[int, int] = {}
+
+    def ref(self, obj) -> dict:
+        number = self.by_id.get(id(obj))
+        if number is None:
+            number = len(self.by_ref) + 1
+            self.by_ref[number] = obj
+            self.by_id[id(obj)] = number
+        return {"$ref": number, "$type": type(obj).__name__, "$label": label_of(obj)}
+
+    def get(self, tagged: dict):
+        return self.by_ref[tagged["$ref"]]
+
+
+def label_of(obj) -> str:
+    qualname = getattr(obj, "__qualname__", None)
+    if isinstance(qualname, str):
+        return qualname
+    return type(obj).__name__
+
+
+class BoundedText(io.StringIO):
+    """Captures what the student's code prints, keeping only the start."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def write(self, text):
+        room = self.limit - self.tell()
+        if room < len(text):
+            self.dropped += len(text) - max(room, 0)
+            text = text[:max(room, 0)]
+        return super().write(text)
+
+    def text(self) -> str:
+        note = f"\n... ({self.dropped} more characters not shown)" if self.dropped else ""
+        return self.getvalue() + note
+
+
+def student_location(tb) -> dict | None:
+    """The innermost frame that belongs to a notebook cell."""
+    found = None
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith("<cell "):
+            found = {"cell": int(frame.filename[6:-1]), "line": frame.lineno,
+                     "code": (frame.line or "").strip()}
+    return found
+
+
+class Worker:
+    def __init__(self):
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.objects = Objects()
+        self.output_chars = 2000
+
+    def handle(self, message: dict) -> dict:
+        op = message.get("op")
+        capture = BoundedText(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = capture
+        try:
+            reply = getattr(self, "op_" + str(op))(message)
+        except BaseException as error:  # noqa: BLE001 - every failure is reported
+            reply = {"error": self.describe(error)}
+        finally:
+            sys.stdout, sys.stderr = saved
+        reply["output"] = capture.text()
+        return reply
+
+    def describe(self, error: BaseException) -> dict:
+        try:
+            message = str(error)[:500]
+        except BaseException:  # noqa: BLE001 - a broken __str__ is the student's
+            message = "(the error's message could not be shown)"
+        return {"type": type(error).__name__, "message": message,
+                "where": student_location(error.__traceback__)}
+
+    def value(self, tagged):
+        return decode(tagged, self.objects.get)
+
+    def reply(self, value) -> dict:
+        return {"value": encode(value, self.objects.ref)}
+
+    def op_load(self, message):
+        self.output_chars = int(message.get("output_chars", 2000))
+        errors = []
+        for cell in message["cells"]:
+            filename = f"<cell {cell['index']}>"
+            source = cell["source"]
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            try:
+                exec(compile(source, filename, "exec"), self.namespace)
+            except BaseException as error:  # noqa: BLE001 - a failing cell must not stop the rest
+                errors.append({"cell": cell["index"], **self.describe(error)})
+        return {"value": sorted(k for k in self.namespace if not k.startswith("_")),
+                "cell_errors": errors}
+
+    def op_global(self, message):
+        name = message["name"]
+        if name not in self.namespace:
+            return {"error": {"type": "MissingName", "message": name, "where": None}}
+        return self.reply(self.namespace[name])
+
+    def op_getattr(self, message):
+        return self.reply(getattr(self.value(message["target"]), message["name"]))
+
+    def op_call(self, message):
+        target = self.value(message["target"])
+        args = self.value(message.get("args", []))
+        kwargs = self.value(message.get("kwargs", {"$dict": []}))
+        return self.reply(target(*args, **kwargs))
+
+    def op_operator(self, message):
+        function = OPERATORS[message["name"]]
+        return self.reply(function(*self.value(message["args"])))
+
+    def op_type_name(self, message):
+        return {"value": type(self.value(message["target"])).__name__}
+
+    def op_exec(self, message):
+        """Runs a visible check cell (student-facing checks only)."""
+        cell = {"index": message["index"], "source": message["source"]}
+        result = self.op_load({"cells": [cell], "output_chars": self.output_chars})
+        errors = result["cell_errors"]
+        return {"value": None} if not errors else {"error": errors[0]}
+
+
+def detach_channel():
+    """Moves the wire off stdin/stdout so prints cannot corrupt it."""
+    reader = os.fdopen(os.dup(0), "rb", buffering=0)
+    writer = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    return reader, writer
+
+
+def shield_parent():
+    """Puts a disposable process between the grader and the student's code."""
+    child = os.fork()
+    if child:
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def serve():
+    if "--shield" in sys.argv:
+        shield_parent()
+    reader, writer = detach_channel()
+    worker = Worker()
+    while True:
+        try:
+            message = read_frame(reader)
+        except (ValueError, OSError):
+            return
+        if message is None:
+            return
+        write_frame(writer, worker.handle(message))
+
+
+if __name__ == "__main__":
+    serve()

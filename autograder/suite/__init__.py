@@ -1,0 +1,1 @@
+"""Hidden suites are ordinary pytest files; this package is their plugin and runner."""

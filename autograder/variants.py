@@ -1,0 +1,90 @@
+"""variants.toml: known-buggy variants, other correct styles and cheats.
+
+Each variant is the solution with text replacements (each `old` must occur
+exactly once) and optional appended cells; a cheat also inherits the
+replacements of its `base`, the wrong answer it tries to hide. They become
+synthetic submissions for the demo and the tests that prove a suite.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from .build.cells import course_notebook
+from .course import Assignment
+
+KINDS = ("bug", "style", "cheat")
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+class VariantError(Exception):
+    """variants.toml is inconsistent with the solution it patches."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    kind: str
+    description: str
+    checkpoint: str | None = None
+    misconception: str | None = None
+    base: str | None = None
+    replace: tuple[tuple[str, str], ...] = ()
+    append: tuple[str, ...] = ()
+
+
+def load_variants(assignment: Assignment) -> list[Variant]:
+    data = tomllib.loads(assignment.variants.read_text())
+    variants = [
+        Variant(v["id"], v["kind"], v.get("description", ""), v.get("checkpoint"), v.get("misconception"),
+                v.get("base"), tuple((r["old"], r["new"]) for r in v.get("replace", [])),
+                tuple(v.get("append", [])))
+        for v in data.get("variant", [])
+    ]
+    by_id = {v.id: v for v in variants}
+    for variant in variants:
+        if variant.kind not in KINDS:
+            raise VariantError(f"{variant.id}: kind must be one of {KINDS}")
+        if variant.kind == "bug" and not (variant.checkpoint and variant.misconception):
+            raise VariantError(f"{variant.id}: a bug names its checkpoint and misconception")
+        if variant.kind == "cheat" and by_id.get(variant.base, Variant("", "", "")).kind != "bug":
+            raise VariantError(f"{variant.id}: a cheat's base must be a bug variant")
+    return variants
+
+
+def solution_notebook(assignment: Assignment):
+    """The master notebook as a student who solved everything would submit it."""
+    notebook = course_notebook(jupytext.read(assignment.source), assignment.rubric)
+    for cell in notebook.cells:
+        cell.source = MARKER.sub("", cell.source)
+    return notebook
+
+
+def apply_variant(notebook, variant: Variant, by_id: dict[str, Variant]):
+    """A copy of the notebook with the variant's (and its base's) changes."""
+    notebook = nbformat.reads(nbformat.writes(notebook), as_version=4)
+    changes = list(by_id[variant.base].replace) if variant.base else []
+    changes += variant.replace
+    for old, new in changes:
+        hits = [cell for cell in notebook.cells if old in cell.source]
+        count = sum(cell.source.count(old) for cell in hits)
+        if count != 1:
+            raise VariantError(f"{variant.id}: {old[:60]!r} occurs {count} times in the solution, not once")
+        hits[0].source = hits[0].source.replace(old, new)
+    for index, code in enumerate(variant.append, start=1):
+        cell = nbformat.v4.new_code_cell(code)
+        cell.id = f"{variant.id}-{index}"[:64]
+        notebook.cells.append(cell)
+    return notebook
+
+
+def write_notebook(notebook, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path

@@ -1,0 +1,751 @@
+"""Hidden tests for a1_values: values, atomic operations and expression graphs.
+
+These tests run on the trusted side. `student` calls into the student's
+process and every number compared here comes back as plain data. Each
+docstring is the feedback line a student reads when the test fails; the
+assertion messages speak to the student and never contain expected values or
+hidden inputs.
+"""
+import math
+
+import pytest
+
+atomic = pytest.mark.checkpoint("atomic_ops")
+composed = pytest.mark.checkpoint("composed_ops")
+nodes_checkpoint = pytest.mark.checkpoint("graph_nodes")
+topo_checkpoint = pytest.mark.checkpoint("topological_order")
+milestone = pytest.mark.checkpoint("milestone")
+
+ATOMIC_KINDS = {"add", "mul", "pow", "exp", "log", "relu"}
+OP_SYMBOLS = {"+", "*", "**", "^", "-", "/", "neg", "sub", "div"}
+MAX_NODES = 2000  # far more than any expression in this file builds
+
+
+# ------------------------------------------------------------ trusted helpers
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def close(actual, expected, rel=1e-9):
+    """True when actual is a real number close to the trusted expected value."""
+    return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12)
+
+
+def is_value(student, x):
+    """True when x is a Value node in the student's process."""
+    if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
+        return False
+    return student.type_name(x) == "Value"
+
+
+def signed(rng, low, high):
+    """A random float with magnitude in [low, high] and a random sign."""
+    magnitude = float(rng.uniform(low, high))
+    return magnitude if rng.random() < 0.5 else -magnitude
+
+
+def distinct_pair(rng):
+    """Two random floats with magnitudes in [0.5, 3], at least 0.5 apart."""
+    while True:
+        x, y = signed(rng, 0.5, 3.0), signed(rng, 0.5, 3.0)
+        if abs(x - y) >= 0.5:
+            return x, y
+
+
+def walk(student, root):
+    """Trusted traversal of the graph below root: (set of nodes, list of non-Value children)."""
+    nodes, strays, stack = set(), [], [root]
+    while stack:
+        node = stack.pop()
+        if node in nodes:
+            continue
+        nodes.add(node)
+        assert len(nodes) <= MAX_NODES, "this expression built an unexpectedly large graph"
+        for child in node._children:
+            if is_value(student, child):
+                stack.append(child)
+            else:
+                strays.append(child)
+    return nodes, strays
+
+
+def check_node(student, diagnose, node, children, kind, expr, inputs):
+    """The shared checks for a node made by one atomic operation."""
+    assert is_value(student, node), f"{expr} should return a new Value node"
+    got = node._children
+    if got == () or got == []:
+        diagnose("graph-not-recorded")
+    assert got == children, f"{expr} should record its inputs: _children == {inputs}, in that order"
+    op = node._op
+    if op in OP_SYMBOLS:
+        diagnose("op-as-symbol")
+    assert op == kind, f"the node made by {expr} should have _op == '{kind}'"
+
+
+def atomic_layer_sound(student):
+    """True when add and mul build correct, connected nodes and wrap numbers.
+
+    Composed-operation symptoms are only diagnosed when this holds, so that a
+    bug in an atomic operation is not reported as a composed-operation mistake.
+    """
+    try:
+        a, b = student.Value(1.5), student.Value(-2.0)
+        s, p, k = a + b, a * b, a * 2.0
+        return (is_value(student, s) and is_value(student, p) and is_value(student, k)
+                and s._children == (a, b) and p._children == (a, b)
+                and s._op == "add" and p._op == "mul"
+                and close(s.data, -0.5) and close(p.data, -3.0)
+                and is_value(student, k._children[1])
+                and close(a.data, 1.5) and close(b.data, -2.0))
+    except Exception:
+        return False
+
+
+# ------------------------------------------------------------ Task A: atomic operations
+
+def number_pairs(rng):
+    fixed = [(2.0, -3.0), (-1.5, -2.25), (0.0, 4.0)]
+    drawn = [(float(rng.uniform(-5, 5)), float(rng.uniform(-5, 5))) for _ in range(3)]
+    return fixed + drawn
+
+
+@atomic
+def test_add_gives_the_sum(student, rng):
+    """a + b holds the sum of the two numbers."""
+    for x, y in number_pairs(rng):
+        c = student.Value(x) + student.Value(y)
+        assert is_value(student, c), "a + b should return a new Value node"
+        assert close(c.data, x + y), "(a + b).data should be a.data + b.data"
+
+
+@atomic
+def test_add_records_its_inputs(student, rng, diagnose):
+    """a + b is an 'add' node whose children are (a, b), in order, even when a and b are the same Value."""
+    x, y = distinct_pair(rng)
+    a, b = student.Value(x), student.Value(y)
+    check_node(student, diagnose, a + b, (a, b), "add", "a + b", "(a, b)")
+    check_node(student, diagnose, b + a, (b, a), "add", "b + a", "(b, a)")
+    check_node(student, diagnose, a + a, (a, a), "add", "a + a", "(a, a)")
+
+
+@atomic
+def test_mul_gives_the_product(student, rng):
+    """a * b holds the product of the two numbers."""
+    for x, y in number_pairs(rng):
+        c = student.Value(x) * student.Value(y)
+        assert is_value(student, c), "a * b should return a new Value node"
+        assert close(c.data, x * y), "(a * b).data should be a.data * b.data"
+
+
+@atomic
+def test_mul_records_its_inputs(student, rng, diagnose):
+    """a * b is a 'mul' node whose children are (a, b), in order, even when a and b are the same Value."""
+    x, y = distinct_pair(rng)
+    a, b = student.Value(x), student.Value(y)
+    check_node(student, diagnose, a * b, (a, b), "mul", "a * b", "(a, b)")
+    check_node(student, diagnose, b * a, (b, a), "mul", "b * a", "(b, a)")
+    check_node(student, diagnose, a * a, (a, a), "mul", "a * a", "(a, a)")
+
+
+@atomic
+def test_numbers_are_wrapped_as_leaf_values(student, rng, diagnose):
+    """A plain number in a + number or a * number becomes a leaf Value child holding that number."""
+    x = signed(rng, 0.5, 3.0)
+    k_add = round(float(rng.uniform(1.0, 9.0)), 3)
+    k_mul = int(rng.integers(2, 9))
+    for expr, op, k, want in [("a + number", "add", k_add, x + k_add),
+                              ("a * number", "mul", k_mul, x * k_mul)]:
+        a = student.Value(x)
+        node = a + k if op == "add" else a * k
+        assert is_value(student, node), f"{expr} should return a new Value node"
+        assert close(node.data, want), f"{expr} has the wrong value"
+        kids = node._children
+        assert isinstance(kids, tuple) and len(kids) == 2 and kids[0] == a, \
+            f"{expr} should have two children: a, then the number wrapped as a Value"
+        constant = kids[1]
+        if not is_value(student, constant):
+            diagnose("constant-not-wrapped")
+        assert is_value(student, constant), \
+            f"in {expr} the number should be wrapped as a leaf Value before it becomes a child"
+        assert close(constant.data, float(k)) and constant._children == () and constant._op == "", \
+            f"in {expr} the wrapped number should be a leaf: Value(number), no children, _op ''"
+
+
+@atomic
+def test_pow_gives_the_power(student, rng):
+    """a ** k holds a.data ** k for int and float exponents, including negative and fractional ones."""
+    cases = [(2.0, 3), (-2.0, 3), (3.0, -1), (4.0, 0.5), (5.0, 0), (-1.5, 2), (2.5, -2.0)]
+    cases += [(float(rng.uniform(0.5, 3.0)), float(rng.uniform(-2.0, 3.0))),
+              (signed(rng, 0.5, 3.0), int(rng.integers(-3, 5)))]
+    for x, k in cases:
+        p = student.Value(x) ** k
+        assert is_value(student, p), "a ** k should return a new Value node"
+        assert close(p.data, x ** k), "(a ** k).data should be a.data ** k"
+
+
+@atomic
+def test_pow_has_one_child_the_base(student, rng, diagnose):
+    """a ** k is a 'pow' node with exactly one child, a: the exponent is part of the operation."""
+    for k in (int(rng.integers(2, 5)), float(rng.uniform(0.5, 2.5)), -1):
+        a = student.Value(float(rng.uniform(0.5, 3.0)))
+        p = a ** k
+        assert is_value(student, p), "a ** k should return a new Value node"
+        kids = p._children
+        if isinstance(kids, tuple) and len(kids) == 2:
+            diagnose("pow-exponent-as-child")
+        assert kids == (a,), "a ** k should have exactly one child, a: the exponent is not a child"
+        op = p._op
+        if op in OP_SYMBOLS:
+            diagnose("op-as-symbol")
+        assert op == "pow", "the node made by a ** k should have _op == 'pow'"
+
+
+@atomic
+def test_exp_value_child_and_kind(student, rng, diagnose):
+    """a.exp() holds e ** a.data and is an 'exp' node with the one child a."""
+    for x in [0.0, 1.0, -2.0, float(rng.uniform(-3.0, 3.0))]:
+        a = student.Value(x)
+        e = a.exp()
+        assert is_value(student, e), "a.exp() should return a new Value node"
+        assert close(e.data, math.exp(x)), "a.exp().data should be math.exp(a.data)"
+        check_node(student, diagnose, e, (a,), "exp", "a.exp()", "(a,)")
+
+
+@atomic
+def test_log_is_the_natural_log(student, rng, diagnose):
+    """a.log() holds the natural logarithm of a.data and is a 'log' node with the one child a."""
+    for x in [2.0, 10.0, 0.25, float(rng.uniform(1.5, 6.0))]:
+        a = student.Value(x)
+        g = a.log()
+        assert is_value(student, g), "a.log() should return a new Value node"
+        got = g.data
+        if close(got, math.log10(x)) or close(got, math.log2(x)):
+            diagnose("log-not-natural")
+        assert close(got, math.log(x)), "a.log().data should be the natural log of a.data (math.log)"
+        check_node(student, diagnose, g, (a,), "log", "a.log()", "(a,)")
+
+
+@atomic
+def test_relu_values(student, rng, diagnose):
+    """a.relu() holds a.data for positive a and exactly 0.0 for zero and negative a."""
+    cases = [3.0, 0.0, -2.0, -0.001, float(rng.uniform(0.1, 5.0)), -float(rng.uniform(0.1, 5.0))]
+    for x in cases:
+        r = student.Value(x).relu()
+        assert is_value(student, r), "relu() should return a new Value node, not a plain number"
+        got = r.data
+        if x < 0 and not close(got, 0.0):
+            diagnose("relu-wrong-negative")
+        assert close(got, x if x > 0 else 0.0), "relu() should hold a.data for positive a and 0.0 otherwise"
+
+
+@atomic
+def test_relu_returns_a_node(student, rng, diagnose):
+    """a.relu() returns a 'relu' Value node with the one child a, for negative and positive a."""
+    for x in (-float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.5, 3.0))):
+        a = student.Value(x)
+        r = a.relu()
+        if not is_value(student, r):
+            diagnose("relu-returns-float")
+        assert is_value(student, r), "relu() should return a Value node: a plain number drops out of the graph"
+        check_node(student, diagnose, r, (a,), "relu", "a.relu()", "(a,)")
+
+
+@atomic
+def test_operations_leave_their_inputs_unchanged(student, rng, diagnose):
+    """a + b and a * b build a new node and leave a and b exactly as they were."""
+    x, y = distinct_pair(rng)
+    for expr in ("a + b", "a * b"):
+        a, b = student.Value(x), student.Value(y)
+        c = a + b if expr == "a + b" else a * b
+        unchanged = (close(a.data, x) and close(b.data, y)
+                     and a._children == () and b._children == () and a._op == "" and b._op == "")
+        is_new = not (c == a or c == b)
+        if not (unchanged and is_new):
+            diagnose("mutates-inputs")
+        assert unchanged, f"{expr} should not change a or b: put the result in a new Value"
+        assert is_new, f"{expr} should return a new Value, not one of its inputs"
+
+
+@atomic
+def test_local_grads_stay_empty(student, rng):
+    """Every atomic node leaves _local_grads empty: A2 fills it in."""
+    a, b = student.Value(float(rng.uniform(0.5, 3.0))), student.Value(float(rng.uniform(-3.0, -0.5)))
+    for expr, node in [("a + b", a + b), ("a * b", a * b), ("a ** 2", a ** 2),
+                       ("a.exp()", a.exp()), ("a.log()", a.log()), ("b.relu()", b.relu())]:
+        assert is_value(student, node), f"{expr} should return a new Value node"
+        assert node._local_grads == (), f"{expr} should leave _local_grads empty (pass ()) in this assignment"
+
+
+# ------------------------------------------------------------ Task B: composed operations
+
+def composed_inputs(rng):
+    """A fixed pair and a random one: x, y non-zero and apart; k a number in [4, 9]."""
+    x, y = distinct_pair(rng)
+    return [(-4.0, 2.0, 3.0), (x, y, float(rng.uniform(4.0, 9.0)))]
+
+
+def composed_cases(student, x, y, k):
+    """Every composed operation on fresh Values: (description, result, trusted value, inputs)."""
+    a, b = student.Value(x), student.Value(y)
+    return [
+        ("-a", -a, -x, (a,)),
+        ("a - b", a - b, x - y, (a, b)),
+        ("a - number", a - k, x - k, (a,)),
+        ("number - a", k - a, k - x, (a,)),
+        ("number + a", k + a, k + x, (a,)),
+        ("number * a", k * a, k * x, (a,)),
+        ("a / b", a / b, x / y, (a, b)),
+        ("a / number", a / k, x / k, (a,)),
+        ("number / a", k / a, k / x, (a,)),
+    ]
+
+
+def node_agrees_with_its_op(student, node):
+    """True when a node's number is what its _op computes from its children's numbers."""
+    op, kids, data = node._op, node._children, node.data
+    numbers = [kid if is_number(kid) else kid.data for kid in kids]
+    if not is_number(data) or not all(is_number(v) for v in numbers):
+        return False
+    if op == "":
+        return len(numbers) == 0
+    if op == "add":
+        return len(numbers) == 2 and close(data, numbers[0] + numbers[1])
+    if op == "mul":
+        return len(numbers) == 2 and close(data, numbers[0] * numbers[1])
+    if op == "pow":
+        return len(numbers) == 1
+    if op == "exp":
+        return len(numbers) == 1 and numbers[0] < 700 and close(data, math.exp(numbers[0]))
+    if op == "log":
+        return len(numbers) == 1 and numbers[0] > 0 and close(data, math.log(numbers[0]))
+    if op == "relu":
+        return len(numbers) == 1 and close(data, max(0.0, numbers[0]))
+    return True  # other kinds are reported by test_composed_ops_create_only_atomic_nodes
+
+
+def check_composed_value(student, result, want, expr):
+    assert is_value(student, result), f"{expr} should return a Value node"
+    assert close(result.data, want), f"{expr} has the wrong value"
+
+
+@composed
+def test_neg_is_built_from_atomic_ops(student, rng, diagnose):
+    """-a holds the negated number and stays connected to a through atomic operations."""
+    for x in (-4.0, 0.0, signed(rng, 0.5, 5.0)):
+        a = student.Value(x)
+        n = -a
+        check_composed_value(student, n, -x, "-a")
+        nodes, _ = walk(student, n)
+        if a not in nodes:
+            diagnose("neg-as-leaf")
+        assert a in nodes, "-a should be built from a with atomic operations (e.g. a * -1), not as a new leaf"
+
+
+@composed
+def test_sub_gives_left_minus_right(student, rng, diagnose):
+    """a - b and a - number hold left minus right."""
+    for x, y, k in composed_inputs(rng):
+        a, b = student.Value(x), student.Value(y)
+        for expr, result, want, flipped in [("a - b", a - b, x - y, y - x),
+                                            ("a - number", a - k, x - k, k - x)]:
+            assert is_value(student, result), f"{expr} should return a Value node"
+            if close(result.data, flipped):
+                diagnose("sub-reversed")
+            check_composed_value(student, result, want, expr)
+
+
+@composed
+def test_rsub_number_minus_value(student, rng, diagnose):
+    """number - a holds the number minus a.data (Python calls a.__rsub__(number))."""
+    for x, _, k in composed_inputs(rng):
+        result = k - student.Value(x)
+        assert is_value(student, result), "number - a should return a Value node"
+        if close(result.data, x - k):
+            diagnose("rsub-reversed")
+        check_composed_value(student, result, k - x, "number - a")
+
+
+@composed
+def test_radd_and_rmul_with_number_on_the_left(student, rng):
+    """number + a and number * a give Value nodes with the right numbers."""
+    for x, _, k in composed_inputs(rng):
+        a = student.Value(x)
+        check_composed_value(student, k + a, k + x, "number + a")
+        check_composed_value(student, k * a, k * x, "number * a")
+        check_composed_value(student, 2 + a, 2 + x, "int + a")
+        check_composed_value(student, 2 * a, 2 * x, "int * a")
+
+
+@composed
+def test_truediv_value_by_value_and_by_number(student, rng):
+    """a / b and a / number hold the quotient."""
+    for x, y, k in composed_inputs(rng):
+        a, b = student.Value(x), student.Value(y)
+        check_composed_value(student, a / b, x / y, "a / b")
+        check_composed_value(student, a / k, x / k, "a / number")
+        check_composed_value(student, a / 4, x / 4, "a / int")
+
+
+@composed
+def test_rtruediv_number_by_value(student, rng, diagnose):
+    """number / a holds the number divided by a.data (Python calls a.__rtruediv__(number))."""
+    for x, _, k in composed_inputs(rng):
+        result = k / student.Value(x)
+        assert is_value(student, result), "number / a should return a Value node"
+        if close(result.data, x / k):
+            diagnose("rtruediv-reversed")
+        check_composed_value(student, result, k / x, "number / a")
+
+
+@composed
+def test_composed_ops_create_only_atomic_nodes(student, rng, diagnose):
+    """Composed operations build only add, mul, pow, exp, log, relu nodes and leaves: no new kinds."""
+    for x, y, k in composed_inputs(rng):
+        for expr, result, _, _ in composed_cases(student, x, y, k):
+            assert is_value(student, result), f"{expr} should return a Value node"
+            nodes, _ = walk(student, result)
+            kinds = {node._op for node in nodes}
+            if not kinds <= ATOMIC_KINDS | {""}:
+                diagnose("new-node-kind")
+            assert kinds <= ATOMIC_KINDS | {""}, \
+                f"{expr} should be built from the atomic operations only, with no new kind of node"
+
+
+@composed
+def test_composed_results_stay_connected_to_their_inputs(student, rng, diagnose):
+    """The graph of every composed result reaches its input Values, so gradients can flow back later."""
+    for x, y, k in composed_inputs(rng):
+        for expr, result, _, inputs in composed_cases(student, x, y, k):
+            assert is_value(student, result), f"{expr} should return a Value node"
+            nodes, _ = walk(student, result)
+            connected = all(value in nodes for value in inputs)
+            if not connected and atomic_layer_sound(student):
+                diagnose("neg-as-leaf" if expr == "-a" else "composed-on-data")
+            assert connected, \
+                f"{expr} should be built from Value operations on its inputs, not computed from .data"
+
+
+@composed
+def test_composed_nodes_agree_with_their_op(student, rng, diagnose):
+    """Every node in a composed result holds what its _op computes from its children."""
+    for x, y, k in composed_inputs(rng):
+        for expr, result, _, _ in composed_cases(student, x, y, k):
+            assert is_value(student, result), f"{expr} should return a Value node"
+            nodes, _ = walk(student, result)
+            agree = all(node_agrees_with_its_op(student, node) for node in nodes)
+            if not agree and atomic_layer_sound(student):
+                diagnose("composed-on-data")
+            assert agree, \
+                f"in the graph of {expr} some node's number is not what its _op computes from its children"
+
+
+@composed
+def test_composed_ops_leave_their_inputs_unchanged(student, rng):
+    """Composed operations do not change the Values they are applied to."""
+    for x, y, k in composed_inputs(rng):
+        a, b = student.Value(x), student.Value(y)
+        for expr, result in [("-a", -a), ("a - b", a - b), ("number - a", k - a),
+                             ("a / b", a / b), ("number / a", k / a)]:
+            assert is_value(student, result), f"{expr} should return a Value node"
+            assert close(a.data, x) and close(b.data, y), f"{expr} should not change its inputs"
+
+
+# ------------------------------------------------------------ Task C: graph_nodes
+#
+# Graphs here are built with the provided constructor, Value(data, children,
+# (), op), so a slip in an operation never costs graph_nodes points.
+# A graph "spec" is a list of (op, child indices); index -1 of the list is the root.
+
+def build(student, spec):
+    made = []
+    for i, (op, kids) in enumerate(spec):
+        made.append(student.Value(float(i), tuple(made[k] for k in kids), (), op))
+    return made
+
+
+def reachable_indices(spec, root):
+    seen, stack = set(), [root]
+    while stack:
+        i = stack.pop()
+        if i not in seen:
+            seen.add(i)
+            stack.extend(spec[i][1])
+    return seen
+
+
+def chain_spec(rng):
+    kinds = ["exp", "relu", "log", "pow"]
+    length = int(rng.integers(6, 21))
+    return [("", ())] + [(kinds[i % 4], (i,)) for i in range(length)]
+
+
+def diamond_spec():
+    return [
+        ("", ()),              # 0: a
+        ("exp", (0,)),         # 1: a.exp()
+        ("relu", (0,)),        # 2: a.relu()
+        ("add", (1, 2)),       # 3: both reach a
+        ("", ()),              # 4: another leaf
+        ("mul", (3, 4)),       # 5
+        ("add", (5, 3)),       # 6: reaches 3 directly and through 5
+        ("mul", (6, 6)),       # 7: the root, the same child twice
+    ]
+
+
+def random_spec(rng):
+    """A random DAG with some unreachable nodes and at least one shared node."""
+    n = int(rng.integers(10, 16))
+    spec = [("", ()) for _ in range(3)]
+    for i in range(3, n):
+        low = max(0, i - 5)
+        if rng.random() < 0.6:
+            op = "add" if rng.random() < 0.5 else "mul"
+            spec.append((op, (int(rng.integers(low, i)), int(rng.integers(low, i)))))
+        else:
+            op = ["exp", "log", "relu", "pow"][int(rng.integers(4))]
+            spec.append((op, (int(rng.integers(low, i)),)))
+    last = n - 1
+    spec.append(("add", (last, spec[last][1][0])))  # the root: shares a child of `last`
+    return spec
+
+
+def as_node_list(result, name):
+    assert isinstance(result, (list, tuple)), f"{name} should return a list of Value nodes"
+    return list(result)
+
+
+def check_exactly_reachable(result, made, spec, diagnose, name):
+    """result lists each node reachable from the root once, and nothing else."""
+    want = {made[i] for i in reachable_indices(spec, len(spec) - 1)}
+    got = set(result)
+    if len(result) > len(got):
+        diagnose("graph-nodes-duplicates" if name == "graph_nodes" else "topo-duplicates")
+    assert len(result) == len(got), f"{name} should list a node used in several places only once"
+    direct = {made[-1], *(made[k] for k in spec[-1][1])}
+    if name == "graph_nodes" and got == direct and want != direct:
+        diagnose("graph-nodes-direct-children-only")
+    assert got == want, f"{name} should return exactly the nodes reachable from the root, all the way down to the leaves"
+
+
+@nodes_checkpoint
+def test_graph_nodes_of_a_leaf_is_the_leaf(student, rng):
+    """graph_nodes of a lone leaf is a list holding just that leaf."""
+    leaf = student.Value(float(rng.uniform(-5, 5)))
+    result = as_node_list(student.graph_nodes(leaf), "graph_nodes")
+    assert result == [leaf], "graph_nodes of a leaf should be [leaf]"
+
+
+@nodes_checkpoint
+def test_graph_nodes_returns_a_list_with_the_root(student):
+    """graph_nodes returns a list that includes the root itself."""
+    made = build(student, diamond_spec())
+    result = student.graph_nodes(made[-1])
+    assert isinstance(result, list), "graph_nodes should return a list"
+    assert made[-1] in result, "graph_nodes should include the root itself"
+
+
+@nodes_checkpoint
+def test_graph_nodes_follows_a_chain_to_the_bottom(student, rng, diagnose):
+    """graph_nodes follows children of children all the way down a long chain."""
+    spec = chain_spec(rng)
+    made = build(student, spec)
+    result = as_node_list(student.graph_nodes(made[-1]), "graph_nodes")
+    check_exactly_reachable(result, made, spec, diagnose, "graph_nodes")
+
+
+@nodes_checkpoint
+def test_graph_nodes_lists_shared_nodes_once(student, diagnose):
+    """graph_nodes lists a node reached along several paths (a diamond, x * x) only once."""
+    spec = diamond_spec()
+    made = build(student, spec)
+    result = as_node_list(student.graph_nodes(made[-1]), "graph_nodes")
+    check_exactly_reachable(result, made, spec, diagnose, "graph_nodes")
+
+
+@nodes_checkpoint
+def test_graph_nodes_of_a_random_graph(student, rng, diagnose):
+    """graph_nodes finds exactly the reachable nodes of a random graph with shared nodes."""
+    spec = random_spec(rng)
+    made = build(student, spec)
+    result = as_node_list(student.graph_nodes(made[-1]), "graph_nodes")
+    check_exactly_reachable(result, made, spec, diagnose, "graph_nodes")
+
+
+@nodes_checkpoint
+def test_graph_nodes_leaves_out_nodes_above_the_root(student, diagnose):
+    """graph_nodes of an inner node leaves out the nodes built on top of it and does not change the graph."""
+    spec = diamond_spec()
+    made = build(student, spec)
+    inner = spec[:4]  # node 3 and what it uses; nodes 4..7 sit above or beside it
+    result = as_node_list(student.graph_nodes(made[3]), "graph_nodes")
+    check_exactly_reachable(result, made[:4], inner, diagnose, "graph_nodes")
+    assert made[7]._children == (made[6], made[6]), "graph_nodes should not change the graph it walks"
+
+
+# ------------------------------------------------------------ Task D: topological_order
+
+def first_positions(order):
+    positions = {}
+    for i, node in enumerate(order):
+        positions.setdefault(node, i)
+    return positions
+
+
+def check_children_first(order, made, spec, diagnose):
+    positions = first_positions(order)
+    for i in reachable_indices(spec, len(spec) - 1):
+        node = made[i]
+        assert node in positions, "topological_order should list every node reachable from the root"
+        for k in spec[i][1]:
+            child = made[k]
+            assert child in positions, "topological_order should list every node reachable from the root"
+            if positions[child] > positions[node]:
+                diagnose("topo-parent-before-child")
+            assert positions[child] < positions[node], "each node should come after all of its children"
+
+
+@topo_checkpoint
+def test_topological_order_of_a_leaf_is_the_leaf(student, rng):
+    """topological_order of a lone leaf is a list holding just that leaf."""
+    leaf = student.Value(float(rng.uniform(-5, 5)))
+    result = as_node_list(student.topological_order(leaf), "topological_order")
+    assert result == [leaf], "topological_order of a leaf should be [leaf]"
+
+
+@topo_checkpoint
+def test_topological_order_of_a_chain_is_bottom_up(student, rng, diagnose):
+    """A chain has one valid order: from the bottom leaf up to the root."""
+    spec = chain_spec(rng)
+    made = build(student, spec)
+    result = as_node_list(student.topological_order(made[-1]), "topological_order")
+    if result == made[::-1]:
+        diagnose("topo-parent-before-child")
+    assert result == made, "a chain should be listed from its bottom leaf up to the root, each node once"
+
+
+@topo_checkpoint
+def test_topological_order_puts_children_first(student, rng, diagnose):
+    """In a random graph every node comes after all of its children."""
+    spec = random_spec(rng)
+    made = build(student, spec)
+    result = as_node_list(student.topological_order(made[-1]), "topological_order")
+    check_children_first(result, made, spec, diagnose)
+
+
+@topo_checkpoint
+def test_topological_order_ends_with_the_root(student, rng, diagnose):
+    """The root comes last, in a diamond and in a random graph."""
+    for spec in (diamond_spec(), random_spec(rng)):
+        made = build(student, spec)
+        result = as_node_list(student.topological_order(made[-1]), "topological_order")
+        assert result, "topological_order should not be empty"
+        if result[0] == made[-1] and len(result) > 1:
+            diagnose("topo-parent-before-child")
+        assert result[-1] == made[-1], "the root should come last"
+
+
+@topo_checkpoint
+def test_topological_order_lists_shared_nodes_once(student, diagnose):
+    """A node reached along several paths (a diamond, x * x) appears once, after its children."""
+    spec = diamond_spec()
+    made = build(student, spec)
+    result = as_node_list(student.topological_order(made[-1]), "topological_order")
+    check_exactly_reachable(result, made, spec, diagnose, "topological_order")
+    check_children_first(result, made, spec, diagnose)
+
+
+@topo_checkpoint
+def test_topological_order_of_a_random_graph_is_complete(student, rng, diagnose):
+    """A random graph's order holds exactly its reachable nodes, each once."""
+    spec = random_spec(rng)
+    made = build(student, spec)
+    result = as_node_list(student.topological_order(made[-1]), "topological_order")
+    check_exactly_reachable(result, made, spec, diagnose, "topological_order")
+
+
+# ------------------------------------------------------------ milestone
+
+def readme_expression(a, b, relu):
+    """micrograd's README expression; works on Values (through proxies) and on floats."""
+    c = a + b
+    d = a * b + b**3
+    c = c + (c + 1)
+    c = c + (1 + c + (-a))
+    d = d + (d * 2 + relu(b + a))
+    d = d + (3 * d + relu(b - a))
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return g
+
+
+def float_relu(x):
+    return max(0.0, x)
+
+
+def value_relu(v):
+    return v.relu()
+
+
+@milestone
+def test_milestone_readme_expression(student):
+    """micrograd's README expression gives the milestone value of g.data."""
+    g = readme_expression(student.Value(-4.0), student.Value(2.0), value_relu)
+    assert is_value(student, g), "micrograd's README expression should produce a Value"
+    want = readme_expression(-4.0, 2.0, float_relu)
+    assert close(g.data, want), "g.data for micrograd's README expression does not match the milestone"
+
+
+def milestone_inputs(rng):
+    """Random starting values for a and b that keep f = e**2 away from zero (g divides by it)."""
+    while True:
+        x, y = float(rng.uniform(-5, 5)), float(rng.uniform(-5, 5))
+        try:
+            want = readme_expression(x, y, float_relu)
+        except ZeroDivisionError:
+            continue
+        if abs(want) < 1e4:
+            return x, y, want
+
+
+@milestone
+def test_milestone_expression_on_other_inputs(student, rng):
+    """The same expression gives the right g.data for other starting values of a and b."""
+    for _ in range(2):
+        x, y, want = milestone_inputs(rng)
+        g = readme_expression(student.Value(x), student.Value(y), value_relu)
+        assert is_value(student, g), "micrograd's README expression should produce a Value"
+        assert close(g.data, want), "g.data is wrong for other starting values of a and b"
+
+
+# ------------------------------------------------------------ checkpoint questions
+
+def check_answer(student, name):
+    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
+    return getattr(student, name)
+
+
+@pytest.mark.checkpoint("q1")
+def test_q1_node_count(student):
+    """Q1: how many nodes graph_nodes returns for y = x * x + 3 * x."""
+    answer = check_answer(student, "ANSWER_Q1")
+    assert is_number(answer), "ANSWER_Q1 should be an int"
+    assert answer == 5, "ANSWER_Q1 is not the number of nodes of that graph: count each distinct Value once, leaves included"
+
+
+@pytest.mark.checkpoint("q2")
+def test_q2_why_compose(student):
+    """Q2: why composed operations get no node kinds of their own."""
+    answer = check_answer(student, "ANSWER_Q2")
+    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "b", "ANSWER_Q2 is not the right choice: think about what A2 needs for every kind of node"
+
+
+@pytest.mark.checkpoint("q3")
+def test_q3_valid_topological_order(student):
+    """Q3: which list is a valid topological order of d = a * b + a."""
+    answer = check_answer(student, "ANSWER_Q3")
+    assert isinstance(answer, str), 'ANSWER_Q3 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "c", "ANSWER_Q3 is not the right choice: check that every node comes after all of its children"

@@ -1,0 +1,44 @@
+"""Shared fixtures: a tiny toy course that exercises the engine, and notebook writers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import load_assignment
+from autograder.sandbox import Cell, Limits, StudentSession, strongest_boundary
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY_ROOT = Path(__file__).resolve().parent / "toy_course"
+
+
+@pytest.fixture(scope="session")
+def toy():
+    return load_assignment("toy", TOY_ROOT)
+
+
+def write_code_notebook(path: Path, *sources: str) -> Path:
+    """A notebook whose code cells are the given sources."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def run_student():
+    """Starts a session on some code; closes every session after the test."""
+    sessions = []
+
+    def start(code: str, **limits) -> StudentSession:
+        session = StudentSession([Cell(1, code)], Limits(**{"call_timeout": 1.0, **limits}),
+                                 strongest_boundary())
+        sessions.append(session)
+        return session
+
+    yield start
+    for session in sessions:
+        session.close()

@@ -1,0 +1,109 @@
+"""Grading a submission end to end on the toy course: scores, feedback, no leaks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.grading import grade_submission
+from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
+
+from .conftest import TOY_ROOT, write_code_notebook
+
+RELEASE = TOY_ROOT / "assignments" / "toy" / "toy.ipynb"
+SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
+
+
+def grade(toy, path, seed=7):
+    return grade_submission(toy, path, name=path.stem, seed=seed)
+
+
+def variant_notebook(toy, tmp_path, variant_id):
+    variants = {v.id: v for v in load_variants(toy)}
+    notebook = apply_variant(solution_notebook(toy), variants[variant_id], variants)
+    return write_notebook(notebook, tmp_path / variant_id / "toy.ipynb")
+
+
+def test_the_solution_earns_every_auto_graded_point(toy):
+    result = grade(toy, SOLUTION)
+    assert result["score"] == toy.rubric.auto_points == 90
+    assert all(t["status"] == "passed" for t in result["tests"])
+    assert result["score"] == sum(t["score"] for t in result["tests"])
+
+
+def test_the_untouched_release_scores_zero_and_says_why(toy):
+    result = grade(toy, RELEASE)
+    assert result["score"] == 0
+    assert "not written yet" in result["tests"][0]["output"]
+    assert "builds on Squares" in result["tests"][1]["output"]
+
+
+def test_a_bug_loses_its_checkpoint_with_its_misconception(toy, tmp_path):
+    result = grade(toy, variant_notebook(toy, tmp_path, "doubling"))
+    assert [t["score"] for t in result["tests"]] == [15.0, 30.0]
+    assert [m["id"] for m in result["extra_data"]["misconceptions"]] == ["doubling"]
+    assert "You doubled x" in result["tests"][0]["output"]
+
+
+def test_another_correct_style_keeps_full_marks(toy, tmp_path):
+    assert grade(toy, variant_notebook(toy, tmp_path, "power-style"))["score"] == 90
+
+
+def test_a_cheat_scores_no_more_than_its_wrong_answer(toy, tmp_path):
+    wrong = grade(toy, variant_notebook(toy, tmp_path, "doubling"))["score"]
+    cheat = grade(toy, variant_notebook(toy, tmp_path, "cheat-exit"))
+    assert cheat["score"] <= wrong
+    assert "exited with code 0" in json.dumps(cheat)
+
+
+def test_a_broken_notebook_scores_zero_with_a_message(toy, tmp_path):
+    path = tmp_path / "toy.ipynb"
+    path.write_text('{"cells": [')
+    result = grade(toy, path)
+    assert result["score"] == 0 and len(result["tests"]) == 2
+    assert "not a valid notebook" in result["output"]
+
+
+def test_a_renamed_function_is_named_in_the_feedback(toy, tmp_path):
+    path = write_code_notebook(tmp_path / "toy.ipynb", "def squares(x):\n    return x * x")
+    result = grade(toy, path)
+    assert "does not define `square`" in result["tests"][0]["output"]
+    assert "squares" in result["tests"][0]["output"]
+
+
+def test_results_never_show_hidden_test_code(toy, tmp_path):
+    suite_lines = [line.strip() for line in toy.suite.read_text().splitlines()
+                   if len(line.strip()) > 25 and '"' not in line and not line.strip().startswith("#")]
+    assert suite_lines
+    for variant in ("doubling", "cheat-exit"):
+        text = json.dumps(grade(toy, variant_notebook(toy, tmp_path, variant)))
+        assert not [line for line in suite_lines if line in text]
+        assert "assert " not in text
+
+
+def test_a_seed_replays_the_same_result(toy, tmp_path):
+    path = variant_notebook(toy, tmp_path, "doubling")
+    first, second = grade(toy, path, seed=11), grade(toy, path, seed=11)
+    for result in (first, second):
+        result.pop("execution_time")
+    assert first == second
+
+
+def test_an_instructor_can_run_a_suite_with_plain_pytest(toy):
+    def run(notebook):
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", str(toy.suite), "--submission", str(notebook), "-q",
+             "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=TOY_ROOT)
+
+    passed, failed = run(SOLUTION), run(RELEASE)
+    assert passed.returncode == 0, passed.stdout
+    assert "5 passed" in passed.stdout
+    assert failed.returncode == 1 and "5 failed" in failed.stdout
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_inputs_change_with_the_seed_but_scores_do_not(toy, tmp_path, seed):
+    assert grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed)["score"] == 45

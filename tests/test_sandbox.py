@@ -1,0 +1,198 @@
+"""The worker boundary: plain data only, limits that cost one call, a grader that survives."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import (
+    LimitReached,
+    MissingName,
+    Remote,
+    Student,
+    StudentCrashed,
+    StudentRaised,
+    StudentTimeout,
+)
+from autograder.sandbox.launcher import ALL_PROTECTIONS, strongest_boundary
+
+CODE = '''
+import math
+class Node:
+    def __init__(self, data, kids=()):
+        self.data = data
+        self.kids = tuple(kids)
+    def __add__(self, other):
+        other = other if isinstance(other, Node) else Node(other)
+        return Node(self.data + other.data, (self, other))
+    __radd__ = __add__
+
+class Liar:
+    def __eq__(self, other):
+        return True
+    def __bool__(self):
+        return True
+
+class SlyFloat(float):
+    def __eq__(self, other):
+        return True
+
+def plain():
+    return {"i": 3, "f": 2.5, "nan": math.nan, "inf": -math.inf, "t": (1, [2, 3]), "b": True, "s": "x"}
+def array():
+    import numpy
+    return numpy.arange(6.0).reshape(2, 3)
+def liar():
+    return Liar()
+def sly():
+    return SlyFloat(1.0)
+def spin():
+    while True:
+        pass
+def hog():
+    return bytearray(4 * 1024 ** 3)
+def shout():
+    print("x" * 10_000_000)
+    return 1
+def boom():
+    return 1 / 0
+def big_file():
+    with open("big.bin", "wb") as f:
+        f.write(b"0" * (64 * 1024 * 1024))
+ANSWER = 42
+'''
+
+
+def test_plain_data_arrives_as_real_python_values(run_student):
+    student = Student(run_student(CODE))
+    got = student.plain()
+    assert got["i"] == 3 and type(got["i"]) is int
+    assert got["f"] == 2.5 and got["t"] == (1, [2, 3]) and got["b"] is True and got["s"] == "x"
+    assert math.isnan(got["nan"]) and got["inf"] == -math.inf
+    np.testing.assert_array_equal(student.array(), np.arange(6.0).reshape(2, 3))
+    assert student.ANSWER == 42
+
+
+def test_objects_stay_remote_and_compare_by_identity(run_student):
+    student = Student(run_student(CODE))
+    a = student.Node(2.0)
+    c = a + 3
+    d = 1 + c
+    assert isinstance(c, Remote) and c.data == 5.0 and d.data == 6.0
+    assert c.kids[0] == a and c.kids[1] != a
+    assert len({a, c.kids[0], c}) == 2
+    with pytest.raises(TypeError):
+        bool(c)
+
+
+def test_rigged_equality_cannot_reach_the_grader(run_student):
+    student = Student(run_student(CODE))
+    liar = student.liar()
+    assert isinstance(liar, Remote)
+    assert liar != 1.0 and liar != student.Liar() and not liar == 1.0
+    sly = student.sly()
+    assert isinstance(sly, Remote) and sly != 1.0
+
+
+def test_an_endless_loop_costs_one_timeout_and_the_rest_still_runs(run_student):
+    session = run_student(CODE, call_timeout=0.5)
+    student = Student(session)
+    started = time.monotonic()
+    with pytest.raises(StudentTimeout):
+        student.spin()
+    with pytest.raises(StudentTimeout, match="not called again"):
+        student.spin()
+    assert time.monotonic() - started < 2.5
+    assert student.ANSWER == 42
+    assert [i.kind for i in session.incidents] == ["timeout"]
+
+
+def test_memory_limit_is_a_message_not_a_crash(run_student):
+    session = run_student(CODE, memory_mb=256)
+    with pytest.raises(StudentRaised, match="256 MB memory limit"):
+        Student(session).hog()
+    assert Student(session).ANSWER == 42
+    assert session.incidents[0].kind == "memory"
+
+
+def test_printing_is_bounded(run_student):
+    session = run_student(CODE, output_chars=100)
+    assert Student(session).shout() == 1
+
+
+def test_student_exceptions_say_where(run_student):
+    with pytest.raises(StudentRaised, match=r"ZeroDivisionError.*cell 1, line \d+"):
+        Student(run_student(CODE)).boom()
+
+
+def test_missing_names_suggest_close_ones(run_student):
+    with pytest.raises(MissingName, match="`Nodes`.*Node"):
+        _ = Student(run_student(CODE)).Nodes
+
+
+def test_exit_at_load_fails_every_call_quickly(run_student):
+    session = run_student("def f():\n    return 1\nimport os\nos._exit(0)")
+    with pytest.raises(StudentCrashed, match="exited with code 0"):
+        Student(session).f()
+    started = time.monotonic()
+    with pytest.raises(StudentCrashed):
+        Student(session).f()
+    assert time.monotonic() - started < 0.5
+
+
+def test_sys_exit_at_load_is_a_cell_error(run_student):
+    session = run_student("def f():\n    return 1\nimport sys\nsys.exit(0)")
+    assert Student(session).f() == 1
+    assert session.load_report.cell_errors[0]["type"] == "SystemExit"
+
+
+def test_killing_the_parent_leaves_the_grader_alive(run_student):
+    session = run_student(
+        "import os, signal\ndef kill():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1")
+    try:
+        Student(session).kill()
+    except StudentCrashed:
+        pass
+    assert os.getpid() > 0  # this process, the grader, still runs
+    other = run_student("def f():\n    return 7")
+    assert Student(other).f() == 7
+
+
+def test_the_time_budget_stops_further_calls(run_student):
+    session = run_student(CODE, budget=1.0, call_timeout=0.6)
+    student = Student(session)
+    with pytest.raises(StudentTimeout):
+        student.spin()
+    time.sleep(0.5)
+    with pytest.raises(LimitReached, match="time budget"):
+        _ = student.ANSWER
+
+
+def test_file_writes_are_capped(run_student):
+    with pytest.raises((StudentRaised, StudentCrashed)):
+        Student(run_student(CODE, file_mb=1)).big_file()
+
+
+def test_the_result_says_which_protections_were_active():
+    described = strongest_boundary().describe()
+    assert "separate-process" in described["active"]
+    assert set(described["active"]) | set(described["inactive"]) == set(ALL_PROTECTIONS)
+
+
+@pytest.mark.skipif(strongest_boundary().name != "bubblewrap", reason="needs bubblewrap")
+def test_bubblewrap_hides_course_files_and_network(run_student):
+    here = os.path.abspath(__file__)
+    session = run_student(
+        "import os, socket\n"
+        f"def sees():\n    return os.path.exists({here!r})\n"
+        "def net():\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "def uid():\n    return os.getuid()\n")
+    student = Student(session)
+    assert student.sees() is False
+    assert student.uid() != 0
+    with pytest.raises(StudentRaised, match="OSError|ConnectionRefused|Network"):
+        student.net()

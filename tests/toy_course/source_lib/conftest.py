@@ -1,0 +1,6 @@
+"""Lets an instructor run a hidden suite with plain pytest:
+
+    pytest source_lib/a1_values/test_a1_values.py --submission NOTEBOOK
+"""
+
+pytest_plugins = ["autograder.suite.plugin"]
