@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             root, assignment.id, jobs, args.out, seed=args.seed, workers=args.workers,
             progress=lambda job, result: console.print(f"graded {job.name}: {result['score']:g}",
                                                        highlight=False))
-        print_table(class_table(assignment.rubric, results))
+        print_table(class_table(assignment.rubric, results), console)
         console.print(f"{len(results)} results in {args.out} (seed {seed})")
         return 0
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)

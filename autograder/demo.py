@@ -8,6 +8,8 @@ release, a broken notebook and an empty one.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +18,28 @@ from .batch import Job, grade_class
 from .build import build_assignment
 from .course import Assignment, load_assignment
 from .report import class_table, print_table, summary, summary_markdown
-from .variants import apply_variant, load_variants, solution_notebook, write_notebook
+from .variants import (
+    Variant,
+    VariantError,
+    apply_variant,
+    load_variants,
+    solution_notebook,
+    write_notebook,
+)
+
+PAIRS = 5
+
+
+def student_name(variant: Variant) -> str:
+    prefix = f"{variant.kind}-"
+    return variant.id if variant.id.startswith(prefix) else prefix + variant.id
+
+
+def bug_pairs(bugs: list[Variant]) -> list[tuple[Variant, Variant]]:
+    """Bugs on different checkpoints, for partly correct students with two mistakes."""
+    half = len(bugs) // 2
+    pairs = [(a, b) for a, b in zip(bugs[:half], bugs[half:], strict=False) if a.checkpoint != b.checkpoint]
+    return pairs[:PAIRS]
 
 
 def synthetic_class(assignment: Assignment, release: Path, folder: Path) -> list[Job]:
@@ -27,14 +50,15 @@ def synthetic_class(assignment: Assignment, release: Path, folder: Path) -> list
     name = f"{assignment.id}.ipynb"
     jobs = [Job("solution", write_notebook(solution, folder / "solution" / name))]
     for variant in variants:
-        path = folder / f"{variant.kind}-{variant.id}" / name
+        path = folder / student_name(variant) / name
         jobs.append(Job(path.parent.name, write_notebook(apply_variant(solution, variant, by_id), path)))
-    bugs = [v for v in variants if v.kind == "bug"]
-    for first, second in zip(bugs[::2], bugs[1::2], strict=False):
-        if first.checkpoint != second.checkpoint:
+    for first, second in bug_pairs([v for v in variants if v.kind == "bug"]):
+        try:
             pair = apply_variant(apply_variant(solution, first, by_id), second, by_id)
-            path = folder / f"pair-{first.id}+{second.id}" / name
-            jobs.append(Job(path.parent.name, write_notebook(pair, path)))
+        except VariantError:  # the two bugs edit the same line
+            continue
+        path = folder / f"pair-{first.id}+{second.id}" / name
+        jobs.append(Job(path.parent.name, write_notebook(pair, path)))
     untouched = folder / "untouched-release" / name
     untouched.parent.mkdir(parents=True, exist_ok=True)
     untouched.write_bytes(release.read_bytes())
@@ -57,11 +81,18 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
         release, _ = build_assignment(assignment, out / "course", out / "build")
         jobs = synthetic_class(assignment, release, out / "submissions" / assignment_id)
         console.print(f"grading {len(jobs)} synthetic submissions in parallel ...")
+        started = time.monotonic()
         results, used_seed = grade_class(
             root, assignment_id, jobs, out / "results" / assignment_id, seed=seed, workers=workers,
             progress=lambda job, result: console.print(f"  {job.name}: {result['score']:g}"))
-        print_table(class_table(assignment.rubric, results))
+        seconds = time.monotonic() - started
+        print_table(class_table(assignment.rubric, results), console)
         reports[assignment_id] = summary(assignment.rubric, results, used_seed)
+        report = reports[assignment_id]
+        console.print(f"{len(jobs)} submissions graded in {seconds:.1f} s "
+                      f"({seconds / len(jobs):.2f} s each on {workers or os.cpu_count()} cores); "
+                      f"mean {report['mean']:g} of {report['auto_points']:g}, full marks {report['full_marks']}, "
+                      f"zero {report['zero']}", highlight=False)
     (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
     (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
     console.print(f"results in {out / 'results'}, summary in {out / 'summary.json'} and {out / 'report.md'}")

@@ -21,7 +21,8 @@ def describe_cell_errors(errors: list[dict]) -> list[str]:
     for error in errors[:MAX_CELL_ERRORS]:
         where = error.get("where") or {}
         line = f", line {where['line']}" if where.get("line") else ""
-        lines.append(f"Cell {error.get('cell')}{line} raised {error.get('type')}: {error.get('message', '')[:200]}")
+        message = str(error.get("message", ""))[:200]
+        lines.append(f"Cell {error.get('cell')}{line} raised {error.get('type')}" + (f": {message}" if message else ""))
     if len(errors) > MAX_CELL_ERRORS:
         lines.append(f"... and {len(errors) - MAX_CELL_ERRORS} more cells raised errors")
     return lines

@@ -13,11 +13,13 @@ from .rubric import Rubric
 
 def class_table(rubric: Rubric, results: dict[str, dict], title: str | None = None) -> Table:
     table = Table(title=title or f"{rubric.assignment}: {rubric.title}", show_lines=False)
-    table.add_column("submission", style="bold")
-    table.add_column(f"score /{rubric.auto_points:g}", justify="right")
-    for checkpoint in rubric.checkpoints:
-        table.add_column(f"{checkpoint.id}\n/{checkpoint.points:g}", justify="right")
-    table.add_column("notes")
+    table.add_column("submission", style="bold", no_wrap=True)
+    table.add_column(f"score\n/{rubric.auto_points:g}", justify="right", no_wrap=True)
+    for number, checkpoint in enumerate(rubric.checkpoints, start=1):
+        table.add_column(f"c{number}\n/{checkpoint.points:g}", justify="right", no_wrap=True)
+    table.add_column("notes", no_wrap=True, overflow="ellipsis", max_width=60)
+    legend = ", ".join(f"c{n} {c.id}" for n, c in enumerate(rubric.checkpoints, start=1))
+    table.caption = f"checkpoints: {legend}"
     for name in sorted(results):
         result = results[name]
         extra = result.get("extra_data", {})
@@ -37,9 +39,8 @@ def notes_for(result: dict) -> str:
     notes += [f"{i['kind']}: {i['what']}" for i in extra.get("limits", [])]
     if extra.get("grader_failure"):
         notes.append("grader failure")
-    if not extra.get("checkpoints") or all(c["total"] == 0 for c in extra.get("checkpoints", [])):
-        first = result.get("output", "").splitlines()[1:2]
-        notes += [line[:60] for line in first]
+    if not notes and extra.get("problems"):
+        notes.append(extra["problems"][0])
     return ", ".join(notes)
 
 
@@ -90,5 +91,7 @@ def summary_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def print_table(table: Table) -> None:
-    Console(width=max(120, Console().width)).print(table)
+def print_table(table: Table, console: Console) -> None:
+    """Prints wide tables whole even when the output is not a terminal."""
+    width = console.width if console.is_terminal else 200
+    Console(width=width, force_terminal=console.is_terminal).print(table)

@@ -80,6 +80,7 @@ def gradescope_result(
             ],
             "manual": [{"id": m.id, "max_score": m.points, "status": "to be graded by hand"}
                        for m in rubric.manual],
+            "problems": problems,
             "limits": incidents,
             "sandbox": sandbox,
         },

@@ -74,7 +74,7 @@ def execute_solution(source: Path, target: Path) -> None:
     client = NotebookClient(notebook, timeout=1800, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(target.parent)}})
     try:
-        client.execute()
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
     except Exception as error:  # nbclient raises several kinds; all mean the same here
         raise BuildError(f"the solution of {source.stem} does not run: {error}") from None
     nbformat.write(notebook, target)

@@ -12,11 +12,9 @@ process; `Student` is the `student` fixture's face.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
-import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -141,6 +139,20 @@ for _name in ("add", "sub", "mul", "truediv", "pow"):
     setattr(Remote, f"__{_name}__", _binary(_name))
     setattr(Remote, f"__r{_name}__", _binary(_name, reflected=True))
 Remote.__neg__ = lambda self: self._session.operator("neg", [self], what=f"{self._type}.__neg__")
+
+
+class DeadlineReader:
+    """A pipe whose reads raise TimeoutError once the deadline has passed."""
+
+    def __init__(self, fd: int, deadline: float):
+        self.fd = fd
+        self.deadline = deadline
+
+    def read(self, size: int) -> bytes:
+        wait = self.deadline - time.monotonic()
+        if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
+            raise TimeoutError
+        return os.read(self.fd, min(size, 1 << 20))
 
 
 class StudentSession:
@@ -272,35 +284,7 @@ class StudentSession:
         return reply
 
     def _read(self, deadline: float) -> dict | None:
-        stream = self.process.stdout
-        header = self._read_bytes(stream, 4, deadline)
-        if header is None:
-            return None
-        (size,) = struct.unpack(">I", header)
-        if size > wire.MAX_FRAME:
-            raise ValueError("reply too large")
-        body = self._read_bytes(stream, size, deadline)
-        if body is None:
-            return None
-        reply = json.loads(body)
-        if not isinstance(reply, dict):
-            raise ValueError("reply is not an object")
-        return reply
-
-    @staticmethod
-    def _read_bytes(stream, size: int, deadline: float) -> bytes | None:
-        fd = stream.fileno()
-        chunks, remaining = [], size
-        while remaining:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                raise TimeoutError
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+        return wire.read_frame(DeadlineReader(self.process.stdout.fileno(), deadline))
 
     def _fail(self, what: str, timeout: float, deadline: float):
         """The worker went silent or died: say which, and replace it."""

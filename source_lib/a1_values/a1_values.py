@@ -41,7 +41,7 @@
 #   submit, the grader runs hidden tests on inputs drawn fresh for every
 #   submission, including awkward cases (shared sub-expressions, negative
 #   numbers, numbers on the left of an operator, ...).
-# - Each section ends with a **tiny checkpoint**: short questions. Three are
+# - Along the way come **tiny checkpoints**: short questions. Three are
 #   graded automatically (you set a variable such as `ANSWER_Q1`), five are
 #   short written answers graded by hand.
 # - The whole notebook runs in a second or two. Run it top to bottom
@@ -55,7 +55,7 @@
 # | Task D: `topological_order` | 13 |
 # | Milestone: micrograd's expression | 5 |
 # | Q1–Q3 (auto-graded) | 15 |
-# | SA1–SA5 (short answers, graded by hand) | 20 |
+# | SA1–SA5 (short answers, graded by hand) | 15 |
 # | **Total** | **100** |
 
 # %% [markdown]
@@ -78,7 +78,7 @@
 # step after step, in the direction that makes the training text a little
 # more probable.
 #
-# Here is that whole story in a dozen lines of plain Python: a "model" with
+# Here is that whole story in a few lines of plain Python: a "model" with
 # six parameters that scores three possible next tokens, a softmax, and a
 # loss that is small when the token that really came next got a high
 # probability.
@@ -123,7 +123,7 @@ print("loss after the nudge: ", round(nll(softmax(scores(w, b, x)), target), 4))
 # was computed**.
 
 # %% [markdown]
-# **SA1 (short answer, 4 points).** In the tiny model above, which numbers are
+# **SA1 (short answer, 3 points).** In the tiny model above, which numbers are
 # *learned* and which belong to the fixed *computation* (or are data)? Then
 # explain, in two or three sentences, what it means to say that a GPT is "a
 # stack of learned computations".
@@ -213,7 +213,7 @@ for x in [-2.0, -0.5, 0.0, 0.7, 3.0]:
 #   only the speed changes.
 
 # %% [markdown]
-# **SA2 (short answer, 4 points).** The `Value` we build is thousands of times
+# **SA2 (short answer, 3 points).** The `Value` we build is thousands of times
 # slower than a tensor library. Give two different reasons why that is a good
 # trade while *learning* how a GPT works, each with one sentence of
 # explanation.
@@ -268,12 +268,15 @@ for x in [-2.0, -0.5, 0.0, 0.7, 3.0]:
 # | `grad` | starts at `0.0`; A3 fills it with a derivative |
 # | `_children` | a tuple of the `Value`s this node was computed from, in order |
 # | `_local_grads` | one local derivative per child; **stays empty `()` in A1** (A2 fills it) |
-# | `_op` | which atomic operation made the node: `'add'`, `'mul'`, `'pow'`, `'exp'`, `'log'`, `'relu'`; `''` for a **leaf** (a node made directly from a number) |
+# | `_op` | the operation that made it: `'add'`, `'mul'`, `'pow'`, `'exp'`, `'log'`, `'relu'`; `''` for a **leaf** |
 #
-# The constructor is given to you in full. You can already build a graph by
-# hand with it. Below, `s` stands for `x + y` and `t` for `s * x`; notice that
-# `x` is used twice. The helper `show` prints the graph below a node as an
-# indented tree, naming each node (`n0`, `n1`, ...) the first time it
+# A **leaf** is a node made directly from a number, like `Value(2.0)`: it has
+# no children and `_op == ''`.
+#
+# The constructor is given to you in full, and you can already build a graph
+# by hand with it. Below, `s` stands for `x + y` and `t` for `s * x`; notice
+# that `x` is used twice. The helper `show` prints the graph below a node as
+# an indented tree, naming each node (`n0`, `n1`, ...) the first time it
 # appears.
 
 # %%
@@ -290,8 +293,8 @@ def show(root):
     def line(node, depth):
         name = names.setdefault(node, f"n{len(names)}")
         print(f"{'    ' * depth}{name}: {node._op or 'leaf':<4}  data={node.data:.6g}")
-        for child in node._children:
-            line(child, depth + 1)
+        for kid in node._children:
+            line(kid, depth + 1)
 
     line(root, 0)
 
@@ -335,15 +338,12 @@ class Loud:
 
 
 loud = Loud()
-print("loud + 1:")
-loud + 1
-print("1 + loud:")
-1 + loud
-print("-loud:")
--loud
-print("n = loud; n += 2:")
+print("loud + 1  gives", repr(loud + 1))
+print("1 + loud  gives", repr(1 + loud))
+print("-loud     gives", repr(-loud))
 n = loud
 n += 2
+print("n += 2    made n =", repr(n))
 
 # %% [markdown]
 # ### Numbers mixed with Values
@@ -387,9 +387,6 @@ n += 2
 # single short line.
 
 # %% tags=["solution"]
-import math
-
-
 class Value:
     """A scalar in an expression graph: a number plus a record of how it was made."""
 
@@ -537,7 +534,7 @@ assert a.relu().data == 2.0 and Value(0.0).relu().data == 0.0, "relu() should ke
 print("atomic_ops checks passed")
 
 # %% [markdown]
-# **SA5 (short answer, 4 points).** In `x * 3` the number `3` is wrapped as a
+# **SA5 (short answer, 3 points).** In `x * 3` the number `3` is wrapped as a
 # leaf `Value` and becomes a child of the mul node. In `x ** 3` the `3` is
 # not a child at all. Explain the difference, and why it is the right choice
 # for the derivative rules that A2 will attach to each child.
@@ -687,7 +684,7 @@ assert set(nodes) == {t, s, x, y}, "graph_nodes should return exactly the nodes 
 assert graph_nodes(x) == [x], "the graph of a leaf is just the leaf itself"
 
 chain = [Value(1.0)]
-for i in range(6):
+for _ in range(6):
     chain.append(Value(0.0, (chain[-1],), (), 'exp'))
 assert set(graph_nodes(chain[-1])) == set(chain), "follow children all the way down, not just one level"
 
@@ -721,7 +718,7 @@ assert ANSWER_Q1 > 0, "a graph has at least one node"
 print("q1 format checks passed")
 
 # %% [markdown]
-# **SA3 (short answer, 4 points).** Why does `graph_nodes` need to remember
+# **SA3 (short answer, 3 points).** Why does `graph_nodes` need to remember
 # which nodes it has already visited? Give a small expression where forgetting
 # it goes wrong, say what goes wrong, and say what happens on a graph built by
 # repeating `x = x + x` thirty times.
@@ -791,7 +788,7 @@ assert order.index(s) > order.index(x) and order.index(s) > order.index(y), "s s
 assert topological_order(x) == [x], "the order of a leaf is just the leaf"
 
 chain = [Value(1.0)]
-for i in range(6):
+for _ in range(6):
     chain.append(Value(0.0, (chain[-1],), (), 'relu'))
 assert topological_order(chain[-1]) == chain, "a chain has only one valid order: bottom to top"
 sq = Value(4.0, (x, x), (), 'mul')
@@ -829,7 +826,7 @@ assert ANSWER_Q3 in ("a", "b", "c", "d"), 'ANSWER_Q3 should be one lower-case le
 print("q3 format checks passed")
 
 # %% [markdown]
-# **SA4 (short answer, 4 points).** Explain why each node must come after all
+# **SA4 (short answer, 3 points).** Explain why each node must come after all
 # of its children in `topological_order`. Describe how A3's backpropagation
 # will use the order, and what would go wrong if a node were placed before
 # one of its children.
@@ -880,36 +877,31 @@ print("milestone checks passed")
 # %% [markdown]
 # ## 10. Look at what you built
 #
-# The cell below rebuilds the milestone expression and takes it apart with
-# your own `graph_nodes` and `topological_order`: how many nodes, of which
-# kinds, and how deep. Every one of these nodes will carry a gradient in A3.
-
-# %%
-from collections import Counter
-
-a, b = Value(-4.0), Value(2.0)
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-
-nodes = graph_nodes(g)
-order = topological_order(g)
-kinds = Counter(node._op or 'leaf' for node in nodes)
-print(f"{len(nodes)} nodes, by kind: {dict(kinds)}")
-print("first five in topological order:", order[:5])
-print("last in topological order (the root):", order[-1])
-
-depth = {}
-for node in order:  # children come first, so their depths are known already
-    depth[node] = 1 + max((depth[child] for child in node._children), default=-1)
-print("longest path from a leaf to g:", depth[g], "operations")
+# Take the milestone expression apart with your own `graph_nodes` and
+# `topological_order`: how many nodes, of which kinds, and how deep. Paste
+# this into a new cell below the milestone, run it, and delete the cell again
+# before you submit (the grader runs every code cell you leave in the
+# notebook). Every one of these nodes will carry a gradient in A3.
+#
+# ```python
+# from collections import Counter
+#
+# nodes = graph_nodes(g)
+# order = topological_order(g)
+# print(len(nodes), "nodes, by kind:", dict(Counter(node._op or 'leaf' for node in nodes)))
+# print("first five in topological order:", order[:5])
+# print("last in topological order (the root):", order[-1])
+#
+# depth = {}
+# for node in order:  # children come first, so their depths are known already
+#     depth[node] = 1 + max((depth[child] for child in node._children), default=-1)
+# print("longest path from a leaf to g:", depth[g], "operations")
+# ```
+#
+# With division written as `self * other ** -1` (a number wrapped first) you
+# should see 40 nodes (11 leaves, 15 add, 8 mul, 4 pow, 2 relu) and a longest
+# path of 14 operations; other correct ways of composing division or negation
+# give slightly different counts.
 
 # %% [markdown]
 # ## What's next

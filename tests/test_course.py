@@ -1,0 +1,142 @@
+"""Every assignment in source_lib/ is sound.
+
+Solutions earn every auto-graded point, untouched releases earn none,
+each known bug loses points on its own checkpoint with its misconception,
+other correct styles keep full marks, cheats gain nothing over the bug they
+hide, and the generated notebooks match their sources.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import Job, grade_class
+from autograder.course import assignment_ids, load_assignment
+from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
+
+from .conftest import ROOT
+
+IDS = assignment_ids(ROOT)
+SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
+CASES = [(a, v) for a in IDS for v in load_variants(load_assignment(a, ROOT))]
+
+
+def release_of(assignment_id: str) -> Path:
+    return ROOT / "assignments" / assignment_id / f"{assignment_id}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict[str, dict]]:
+    """Every synthetic submission of every assignment, graded once in parallel."""
+    everything = {}
+    for assignment_id in IDS:
+        assignment = load_assignment(assignment_id, ROOT)
+        folder = tmp_path_factory.mktemp(assignment_id)
+        variants = load_variants(assignment)
+        by_id = {v.id: v for v in variants}
+        solution = solution_notebook(assignment)
+        jobs = [Job("solution", ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb"),
+                Job("release", release_of(assignment_id))]
+        jobs += [Job(v.id, write_notebook(apply_variant(solution, v, by_id), folder / v.id / "n.ipynb"))
+                 for v in variants]
+        everything[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
+    return everything
+
+
+def checkpoint_scores(result: dict) -> dict[str, float]:
+    return {c["id"]: c["score"] for c in result["extra_data"]["checkpoints"]}
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_the_solution_earns_every_auto_graded_point(graded, assignment_id):
+    result = graded[assignment_id]["solution"]
+    assert result["score"] == load_assignment(assignment_id, ROOT).rubric.auto_points, result["output"]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_the_untouched_release_earns_nothing(graded, assignment_id):
+    assert graded[assignment_id]["release"]["score"] == 0
+
+
+@pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "bug"],
+                         ids=lambda x: getattr(x, "id", x))
+def test_a_known_bug_loses_points_on_its_checkpoint_with_its_message(graded, assignment_id, variant):
+    result = graded[assignment_id][variant.id]
+    rubric = load_assignment(assignment_id, ROOT).rubric
+    assert checkpoint_scores(result)[variant.checkpoint] < rubric.checkpoint(variant.checkpoint).points
+    found = {m["id"] for m in result["extra_data"]["misconceptions"]}
+    assert variant.misconception in found, f"{variant.id} gave {found}"
+    message = next(m.message for m in rubric.misconceptions if m.id == variant.misconception)
+    assert message in json.dumps(result["tests"])
+
+
+@pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "style"],
+                         ids=lambda x: getattr(x, "id", x))
+def test_a_correct_answer_in_another_style_keeps_full_marks(graded, assignment_id, variant):
+    result = graded[assignment_id][variant.id]
+    assert result["score"] == load_assignment(assignment_id, ROOT).rubric.auto_points, result["tests"]
+
+
+@pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "cheat"],
+                         ids=lambda x: getattr(x, "id", x))
+def test_a_cheat_earns_no_more_than_the_wrong_answer_it_hides(graded, assignment_id, variant):
+    results = graded[assignment_id]
+    assert results[variant.id]["score"] <= results[variant.base]["score"]
+    assert results[variant.id]["execution_time"] < 30
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_no_result_shows_hidden_test_code(graded, assignment_id):
+    suite = load_assignment(assignment_id, ROOT).suite.read_text()
+    code_lines = [line.strip() for line in suite.splitlines()
+                  if len(line.strip()) > 30 and not line.strip().startswith(("#", '"', "'"))
+                  and '"' not in line and "'" not in line]
+    for name, result in graded[assignment_id].items():
+        text = json.dumps(result)
+        assert not [line for line in code_lines if line in text], name
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_the_release_ships_nothing_hidden(assignment_id):
+    assignment = load_assignment(assignment_id, ROOT)
+    folder = release_of(assignment_id).parent
+    assert sorted(p.name for p in folder.iterdir()) == [f"{assignment_id}.ipynb"]
+    cells = json.loads(release_of(assignment_id).read_text())["cells"]
+    release = "\n".join("".join(c["source"]) for c in cells)
+    assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
+    solution_lines = {line.strip() for region in SOLUTION_REGION.findall(assignment.source.read_text())
+                      for line in region.splitlines() if len(line.strip()) > 25}
+    assert solution_lines and not [line for line in solution_lines if line in release]
+    hidden_tests = [line.strip() for line in assignment.suite.read_text().splitlines()
+                    if line.strip().startswith("def test_")]
+    assert hidden_tests and not [line for line in hidden_tests if line in release]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_the_release_is_worth_the_rubric_points_in_nbgrader(assignment_id):
+    rubric = load_assignment(assignment_id, ROOT).rubric
+    notebook = json.loads(release_of(assignment_id).read_text())
+    points = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["nbgrader"]["points"]
+              for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")}
+    expected = {c.id: c.points for c in rubric.checkpoints} | {m.id: m.points for m in rubric.manual}
+    assert points == expected and sum(points.values()) == rubric.total == 100
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_the_solution_notebook_runs_clean_and_passes_its_visible_checks(assignment_id):
+    notebook = json.loads((ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb").read_text())
+    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    checks = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
+              and c["cell_type"] == "code"]
+    assert checks and all(c.get("execution_count") for c in checks)
+
+
+def test_generated_notebooks_match_their_sources():
+    from autograder.build import stale_files
+
+    assert stale_files(ROOT, IDS) == []
