@@ -8,10 +8,12 @@ as a grader failure for that submission alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -20,8 +22,6 @@ from pathlib import Path
 
 from .course import load_assignment
 from .grading import grade_submission
-
-ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -80,32 +80,50 @@ def grade_class(
     seed: int | None = None,
     workers: int | None = None,
     progress: Callable[[Job, dict], None] = lambda job, result: None,
+    grade: Callable[[str, str, Job, int, str], dict] = grade_to_file,
 ) -> tuple[dict[str, dict], int]:
-    """Grades every job; returns results by name and the seed used."""
+    """Grades every job; returns results by name and the seed used.
+
+    `grade` runs in the grading processes (a module-level function, so it
+    can be sent to them). When one of them dies, only the submissions it
+    might have been grading are suspects; each is retried alone, and one
+    that kills its grader again is reported as a grader failure.
+    """
     out.mkdir(parents=True, exist_ok=True)
     seed = secrets.randbits(63) if seed is None else seed
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     results: dict[str, dict] = {}
-    attempts = {job.name: 0 for job in jobs}
-    pending = list(jobs)
-    context = multiprocessing.get_context("spawn")
-    while pending:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            running = {pool.submit(grade_to_file, str(root), assignment_id, job, seed, str(out)): job
-                       for job in pending}
-            pending = []
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = running.pop(future)
-                    try:
-                        results[job.name] = future.result()
-                    except BrokenProcessPool:
-                        attempts[job.name] += 1
-                        if attempts[job.name] < ATTEMPTS:
-                            pending.append(job)
-                            continue
-                        results[job.name] = grader_failure(job, assignment_id)
-                        write_atomically(out / f"{job.name}.json", results[job.name])
-                    progress(job, results[job.name])
+
+    def finished(job: Job, result: dict) -> None:
+        results[job.name] = result
+        progress(job, result)
+
+    run = functools.partial(run_pool, grade=grade, args=(str(root), assignment_id), seed=seed, out=out,
+                            finished=finished)
+    queue = deque(jobs)
+    while queue:
+        for suspect in run(queue, workers):
+            if run(deque([suspect]), 1):
+                failure = grader_failure(suspect, assignment_id)
+                write_atomically(out / f"{suspect.name}.json", failure)
+                finished(suspect, failure)
     return results, seed
+
+
+def run_pool(queue: deque, workers: int, *, grade, args, seed, out, finished) -> list[Job]:
+    """Grades from the queue with at most `workers` in flight; returns those in flight if a process died."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        running: dict = {}
+        while queue or running:
+            while queue and len(running) < workers:
+                job = queue.popleft()
+                running[pool.submit(grade, *args, job, seed, str(out))] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    return list(running.values())
+                finished(running.pop(future), result)
+    return []

@@ -69,8 +69,9 @@ def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
     done = atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())["toy"]
-    assert summary["submissions"] == 7 and summary["seed"] == 5
-    assert summary["scores"]["solution"] == 90 and summary["scores"]["style-power-style"] == 90
+    assert summary["submissions"] == 8 and summary["seed"] == 5
+    scores = summary["scores"]
+    assert scores["solution"] == scores["style-power-style"] == scores["style-warns-on-stderr"] == 90
     assert summary["scores"]["broken-notebook"] == 0 and summary["scores"]["empty-file"] == 0
     assert summary["misconceptions"] == {"doubling": 1}
     assert "bug-doubling" in done.stdout and "score" in done.stdout

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from autograder.batch import Job, grade_class
+from autograder.check import run_checks
 from autograder.course import assignment_ids, load_assignment
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
@@ -140,3 +143,46 @@ def test_generated_notebooks_match_their_sources():
     from autograder.build import stale_files
 
     assert stale_files(ROOT, IDS) == []
+
+
+def solution_path(assignment_id: str) -> Path:
+    return ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb"
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_an_instructor_runs_the_hidden_suite_with_plain_pytest(assignment_id):
+    suite = load_assignment(assignment_id, ROOT).suite
+
+    def pytest_on(notebook: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pytest", str(suite), "--submission", str(notebook),
+                               "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT)
+
+    solved, untouched = pytest_on(solution_path(assignment_id)), pytest_on(release_of(assignment_id))
+    assert solved.returncode == 0, solved.stdout[-2000:]
+    assert untouched.returncode == 1 and " passed" not in untouched.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_students_see_their_visible_checks_with_hints(assignment_id):
+    assignment = load_assignment(assignment_id, ROOT)
+    solved, _ = run_checks(assignment, solution_path(assignment_id))
+    untouched, _ = run_checks(assignment, release_of(assignment_id))
+    assert all(r.passed for r in solved) and len(solved) == len(assignment.rubric.checkpoints)
+    assert not any(r.passed for r in untouched)
+    assert all(r.message for r in untouched)
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_path):
+    """The solved notebook's code, checks included, under `python -S` with only numpy on the path."""
+    import numpy
+
+    (tmp_path / "numpy").symlink_to(Path(numpy.__file__).parent)
+    cells = json.loads(solution_path(assignment_id).read_text())["cells"]
+    code = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    (tmp_path / "notebook.py").write_text(code)
+    runner = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); exec(open('notebook.py').read())"
+    done = subprocess.run([sys.executable, "-S", "-c", runner], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    checks = load_assignment(assignment_id, ROOT).rubric.checkpoints
+    assert done.stdout.count("passed") >= len(checks)

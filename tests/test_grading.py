@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zlib
 
+import numpy as np
 import pytest
 
 from autograder.grading import grade_submission
@@ -107,3 +109,16 @@ def test_an_instructor_can_run_a_suite_with_plain_pytest(toy):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_inputs_change_with_the_seed_but_scores_do_not(toy, tmp_path, seed):
     assert grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed)["score"] == 45
+
+
+def test_a_warning_on_stderr_costs_a_correct_answer_nothing(toy, tmp_path):
+    assert grade(toy, variant_notebook(toy, tmp_path, "warns-on-stderr"))["score"] == 90
+
+
+def test_results_never_show_hidden_inputs_or_expected_values(toy, tmp_path):
+    seed = 1234
+    text = json.dumps(grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed))
+    rng = np.random.default_rng([seed, zlib.crc32(b"test_toy.py::test_square_random")])
+    x = float(rng.uniform(1, 10))
+    for secret in (x, x * x, 2 * x):
+        assert f"{secret:.4f}"[:-1] not in text

@@ -17,13 +17,15 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .limits import Limits
 
 WORKER = Path(__file__).with_name("worker.py")
 SANDBOX_WORKER = "/opt/atomgpt/worker.py"
+NOBODY = 65534
 CLEAN_ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": "/tmp",
@@ -53,6 +55,7 @@ class Boundary:
     worker: str = str(WORKER)
     worker_args: tuple[str, ...] = ()
     env: dict = field(default_factory=lambda: dict(CLEAN_ENV))
+    run_as: int | None = None  # drop to this uid/gid before exec (when started as root)
 
     def describe(self) -> dict:
         return {
@@ -70,11 +73,20 @@ class Boundary:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd="/tmp" if self.name == "process" else None,
+            cwd=tempfile.gettempdir(),
             env=self.env,
             start_new_session=True,
-            preexec_fn=functools.partial(apply_rlimits, limits),
+            preexec_fn=functools.partial(prepare_child, limits, self.run_as),
         )
+
+
+def prepare_child(limits: Limits, run_as: int | None) -> None:
+    """Runs in the child between fork and exec: caps first, then the user."""
+    apply_rlimits(limits)
+    if run_as is not None:
+        os.setgroups([])
+        os.setgid(run_as)
+        os.setuid(run_as)
 
 
 def apply_rlimits(limits: Limits) -> None:
@@ -116,7 +128,7 @@ def bubblewrap() -> Boundary:
     pythons = sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent.parent)})
     prefix = [
         shutil.which("bwrap"), "--die-with-parent", "--new-session",
-        "--unshare-all", "--uid", "65534", "--gid", "65534",
+        "--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY),
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         *readonly_binds(system + pythons),
         "--ro-bind", str(WORKER), SANDBOX_WORKER, "--chdir", "/tmp",
@@ -130,11 +142,28 @@ def namespaces() -> Boundary:
     prefix = [shutil.which("unshare"), "--user", "--map-root-user", "--net", "--ipc",
               "--pid", "--fork", "--kill-child"]
     active = ("separate-process", "resource-limits", "no-network", "process-isolation")
-    return Boundary("namespaces", active, tuple(prefix))
+    return unprivileged(Boundary("namespaces", active, tuple(prefix)))
 
 
 def plain_process() -> Boundary:
-    return Boundary("process", ("separate-process", "resource-limits"), worker_args=("--shield",))
+    return unprivileged(Boundary("process", ("separate-process", "resource-limits"), worker_args=("--shield",)))
+
+
+def unprivileged(boundary: Boundary) -> Boundary:
+    """As root, run the worker as nobody when nobody can start this Python at all."""
+    if os.geteuid() != 0:
+        return replace(boundary, active=(*boundary.active, "unprivileged-user"))
+    as_nobody = replace(boundary, run_as=NOBODY)
+    command = [*as_nobody.prefix, sys.executable, "-I", "-c", "print('ok')"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env,
+                              cwd=tempfile.gettempdir(),
+                              preexec_fn=functools.partial(prepare_child, Limits(), NOBODY))
+    except (OSError, subprocess.SubprocessError):
+        return boundary
+    if done.returncode != 0:
+        return boundary
+    return replace(as_nobody, active=(*boundary.active, "unprivileged-user"))
 
 
 def works(boundary: Boundary) -> bool:
