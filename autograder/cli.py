@@ -26,7 +26,7 @@ from .suite.runner import SuiteError
 from .variants import VariantError
 
 GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
-                 FileNotFoundError, SubmissionError)
+                 OSError, SubmissionError)
 
 
 def parser() -> argparse.ArgumentParser:
