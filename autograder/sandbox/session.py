@@ -197,7 +197,7 @@ class StudentSession:
         message = {"op": "load", "cells": [c.__dict__ for c in self.cells],
                    "output_chars": self.limits.output_chars}
         try:
-            reply = self._exchange(message, self.limits.load_timeout, "running your notebook's cells")
+            reply = self._exchange(message, self.limits.load_timeout, "your notebook's cells")
         except StudentError as error:
             self.load_failure = error
             raise

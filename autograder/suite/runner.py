@@ -64,7 +64,7 @@ def run_suite(suite: Path, context: GradingContext) -> list[TestOutcome]:
     """Runs one suite against one submission; raises SuiteError if it cannot run."""
     collector = OutcomeCollector(context)
     args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider",
-            "--assert=plain", "--capture=no", "-q", "--rootdir", str(suite.parent),
+            "--assert=plain", "--capture=no", "--tb=native", "-q", "--rootdir", str(suite.parent),
             "-o", "addopts=", "-W", "ignore"]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
