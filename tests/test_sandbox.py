@@ -19,6 +19,7 @@ from autograder.sandbox import (
     StudentTimeout,
 )
 from autograder.sandbox.launcher import ALL_PROTECTIONS, strongest_boundary
+from autograder.sandbox.worker import Worker
 
 CODE = '''
 import math
@@ -120,8 +121,12 @@ def test_memory_limit_is_a_message_not_a_crash(run_student):
 
 
 def test_printing_is_bounded(run_student):
-    session = run_student(CODE, output_chars=100)
-    assert Student(session).shout() == 1
+    assert Student(run_student(CODE, output_chars=100)).shout() == 1
+    worker = Worker()
+    reply = worker.handle({"op": "load", "output_chars": 100,
+                           "cells": [{"index": 1, "source": "print('x' * 10_000_000)"}]})
+    assert reply["output"].startswith("x" * 100) and len(reply["output"]) < 200
+    assert "more characters not shown" in reply["output"]
 
 
 def test_student_exceptions_say_where(run_student):

@@ -70,7 +70,6 @@ class Cell:
 class LoadReport:
     names: list[str] = field(default_factory=list)
     cell_errors: list[dict] = field(default_factory=list)
-    output: str = ""
 
 
 class Remote:
@@ -202,8 +201,7 @@ class StudentSession:
             self.load_failure = error
             raise
         if self.load_report is None:
-            self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []),
-                                          reply.get("output", ""))
+            self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []))
 
     def load(self) -> LoadReport:
         """Runs the notebook's cells now; failures are kept, not raised."""

@@ -204,6 +204,7 @@ class Worker:
 
     def handle(self, message: dict) -> dict:
         op = message.get("op")
+        self.output_chars = int(message.get("output_chars", self.output_chars))
         capture = BoundedText(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
@@ -231,7 +232,6 @@ class Worker:
         return {"value": encode(value, self.objects.ref)}
 
     def op_load(self, message):
-        self.output_chars = int(message.get("output_chars", 2000))
         errors = []
         for cell in message["cells"]:
             filename = f"<cell {cell['index']}>"
@@ -269,7 +269,7 @@ class Worker:
     def op_exec(self, message):
         """Runs a visible check cell (student-facing checks only)."""
         cell = {"index": message["index"], "source": message["source"]}
-        result = self.op_load({"cells": [cell], "output_chars": self.output_chars})
+        result = self.op_load({"cells": [cell]})
         errors = result["cell_errors"]
         return {"value": None} if not errors else {"error": errors[0]}
 
