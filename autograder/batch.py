@@ -54,10 +54,15 @@ def write_atomically(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
+@functools.cache
+def cached_assignment(root: str, assignment_id: str):
+    """An assignment's rubric, read once per grading process, not once per submission."""
+    return load_assignment(assignment_id, Path(root))
+
+
 def grade_to_file(root: str, assignment_id: str, job: Job, seed: int, out: str) -> dict:
     """Runs in a grading process: grade one submission and write its result."""
-    assignment = load_assignment(assignment_id, Path(root))
-    result = grade_submission(assignment, job.path, name=job.name, seed=seed)
+    result = grade_submission(cached_assignment(root, assignment_id), job.path, name=job.name, seed=seed)
     write_atomically(Path(out) / f"{job.name}.json", result)
     return result
 

@@ -36,13 +36,6 @@ def default_notebook(assignment_id: str) -> Path:
                             "give the notebook's path")
 
 
-def explain(error: StudentError) -> str:
-    text = str(error)
-    if "NotImplementedError" in text:
-        return "not written yet: " + text
-    return text
-
-
 def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult], list[str]]:
     program = read_submission(notebook, assignment.id)
     session = StudentSession(program.cells, assignment.rubric.limits, strongest_boundary())
@@ -61,7 +54,7 @@ def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult
                     session.run_cell(cell.index, cell.source)
                 results.append(CheckResult(checkpoint.id, checkpoint.title, True, "", ""))
             except StudentError as error:
-                results.append(CheckResult(checkpoint.id, checkpoint.title, False, explain(error),
+                results.append(CheckResult(checkpoint.id, checkpoint.title, False, str(error),
                                            checkpoint.hint))
         return results, notes
     finally:

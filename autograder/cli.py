@@ -21,12 +21,13 @@ from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
 from .report import class_table, print_table
 from .rubric import RubricError
+from .sandbox import SandboxError
 from .submission import SubmissionError
 from .suite.runner import SuiteError
 from .variants import VariantError
 
 GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
-                 OSError, SubmissionError)
+                 OSError, SandboxError, SubmissionError)
 
 
 def parser() -> argparse.ArgumentParser:

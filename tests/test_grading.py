@@ -115,10 +115,20 @@ def test_a_warning_on_stderr_costs_a_correct_answer_nothing(toy, tmp_path):
     assert grade(toy, variant_notebook(toy, tmp_path, "warns-on-stderr"))["score"] == 90
 
 
+def hidden_input_of_test_square_random(seed: int) -> float:
+    """The x the toy suite's random test draws, derived as the rng fixture does."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"test_toy.py::test_square_random")])
+    return float(rng.uniform(1, 10))
+
+
 def test_results_never_show_hidden_inputs_or_expected_values(toy, tmp_path):
     seed = 1234
-    text = json.dumps(grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed))
-    rng = np.random.default_rng([seed, zlib.crc32(b"test_toy.py::test_square_random")])
-    x = float(rng.uniform(1, 10))
+    x = hidden_input_of_test_square_random(seed)
+    # Positive control: a submission that prints its own input shows x, so the derivation is right.
+    echo = write_code_notebook(tmp_path / "echo" / "toy.ipynb", "def square(x):\n    raise ValueError(f'{x:.4f}')")
+    assert f"{x:.4f}" in json.dumps(grade(toy, echo, seed=seed))
+    result = grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed)
+    result.pop("execution_time")
+    text = json.dumps(result)
     for secret in (x, x * x, 2 * x):
         assert f"{secret:.4f}"[:-1] not in text

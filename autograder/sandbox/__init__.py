@@ -1,6 +1,6 @@
 """Runs a student's code in a separate, bounded process and talks plain data."""
 
-from .launcher import Boundary, strongest_boundary
+from .launcher import Boundary, SandboxError, strongest_boundary
 from .limits import Limits
 from .session import (
     Cell,
@@ -17,7 +17,7 @@ from .session import (
 )
 
 __all__ = [
-    "Boundary", "Cell", "LimitReached", "Limits", "LoadReport", "MissingName", "Remote",
+    "Boundary", "Cell", "SandboxError", "LimitReached", "Limits", "LoadReport", "MissingName", "Remote",
     "Student", "StudentCrashed", "StudentError", "StudentRaised", "StudentSession",
     "StudentTimeout", "strongest_boundary",
 ]

@@ -153,47 +153,43 @@ def unprivileged(boundary: Boundary) -> Boundary:
     """As root, run the worker as nobody when nobody can start this Python at all."""
     if os.geteuid() != 0:
         return replace(boundary, active=(*boundary.active, "unprivileged-user"))
-    as_nobody = replace(boundary, run_as=NOBODY)
-    command = [*as_nobody.prefix, sys.executable, "-I", "-c", "print('ok')"]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env,
-                              cwd=tempfile.gettempdir(),
-                              preexec_fn=functools.partial(prepare_child, Limits(), NOBODY))
-    except (OSError, subprocess.SubprocessError):
-        return boundary
-    if done.returncode != 0:
-        return boundary
-    return replace(as_nobody, active=(*boundary.active, "unprivileged-user"))
+    as_nobody = replace(boundary, run_as=NOBODY, active=(*boundary.active, "unprivileged-user"))
+    return as_nobody if works(as_nobody) else boundary
 
 
 def works(boundary: Boundary) -> bool:
     """Starts the boundary once with a trivial program to see that it holds."""
     command = [*boundary.prefix, sys.executable, "-I", "-c", "print('ok')"]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env)
+        done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env,
+                              cwd=tempfile.gettempdir(),
+                              preexec_fn=functools.partial(prepare_child, Limits(), boundary.run_as))
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0 and done.stdout.strip() == b"ok"
+
+
+class SandboxError(Exception):
+    """The sandbox asked for is not available or does not work here."""
 
 
 @functools.cache
 def strongest_boundary(preferred: str | None = None) -> Boundary:
     """The best boundary that works here; ATOMGPT_SANDBOX names one outright."""
     wanted = preferred or os.environ.get("ATOMGPT_SANDBOX")
-    candidates = []
+    candidates = {}
     if sys.platform.startswith("linux"):
         if shutil.which("bwrap"):
-            candidates.append(bubblewrap)
+            candidates["bubblewrap"] = bubblewrap
         if shutil.which("unshare"):
-            candidates.append(namespaces)
-    candidates.append(plain_process)
+            candidates["namespaces"] = namespaces
+    candidates["process"] = plain_process
     if wanted:
-        chosen = [c for c in candidates if c().name == wanted]
-        if not chosen:
-            raise RuntimeError(f"sandbox {wanted!r} is not available here")
-        candidates = chosen
-    for make in candidates:
+        if wanted not in candidates:
+            raise SandboxError(f"sandbox {wanted!r} is not available here (available: {', '.join(candidates)})")
+        candidates = {wanted: candidates[wanted]}
+    for name, make in candidates.items():
         boundary = make()
-        if boundary.name == "process" or works(boundary):
+        if name == "process" or works(boundary):
             return boundary
-    raise RuntimeError(f"sandbox {wanted!r} does not work on this machine")
+    raise SandboxError(f"sandbox {wanted!r} does not work on this machine")

@@ -240,7 +240,7 @@ class StudentSession:
     # ------------------------------------------------------------ codec
 
     def encode(self, value):
-        return wire.encode(value, self._refuse)
+        return wire.encode(value, self._outgoing)
 
     def decode(self, value):
         return wire.decode(value, self._remote)
@@ -250,7 +250,8 @@ class StudentSession:
                       str(tagged.get("$label", "object"))[:120], self.generation)
 
     @staticmethod
-    def _refuse(value):
+    def _outgoing(value):
+        """How a grader-side value that is not plain data is sent: proxies by number."""
         if isinstance(value, Remote):
             return value._tag()
         try:
@@ -314,7 +315,7 @@ class StudentSession:
         if isinstance(where, dict):
             place = f" (cell {where.get('cell')}, line {where.get('line')}: {str(where.get('code'))[:120]})"
         if kind == "NotImplementedError":
-            return StudentRaised(f"{what} is not written yet (it raises NotImplementedError){place}")
+            return StudentRaised(f"{what} reached code that is not written yet (NotImplementedError){place}")
         detail = f"{kind}: {text}" if text else kind
         return StudentRaised(f"{what} raised {detail}{place}")
 
