@@ -38,7 +38,8 @@ def default_notebook(assignment_id: str) -> Path:
 
 def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult], list[str]]:
     program = read_submission(notebook, assignment.id)
-    session = StudentSession(program.cells, assignment.rubric.limits, strongest_boundary())
+    session = StudentSession(program.cells, assignment.rubric.limits, strongest_boundary(),
+                             assignment.data_files)
     try:
         notes = program.notes + describe_cell_errors(session.load().cell_errors)
         results = []

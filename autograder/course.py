@@ -33,6 +33,19 @@ class Assignment:
     def variants(self) -> Path:
         return self.folder / "variants.toml"
 
+    @property
+    def data_files(self) -> list[Path]:
+        return data_files(self.folder, self.rubric)
+
+
+def data_files(folder: Path, rubric: Rubric) -> list[Path]:
+    """The course data files an assignment ships with, from source_lib/data/."""
+    files = [folder.parent / "data" / name for name in rubric.data]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise CourseError(f"{rubric.assignment}: data files listed in rubric.toml are missing: {', '.join(missing)}")
+    return files
+
 
 def project_root(start: Path | None = None) -> Path:
     """ATOMGPT_ROOT, else the nearest folder above `start` holding source_lib/."""

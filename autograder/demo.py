@@ -22,6 +22,7 @@ from .variants import (
     Variant,
     VariantError,
     apply_variant,
+    handed_in_with,
     load_variants,
     solution_notebook,
     write_notebook,
@@ -42,23 +43,28 @@ def bug_pairs(bugs: list[Variant]) -> list[tuple[Variant, Variant]]:
     return pairs[:PAIRS]
 
 
-def synthetic_class(assignment: Assignment, release: Path, folder: Path) -> list[Job]:
-    """Writes one folder per synthetic student; returns the grading jobs."""
+def synthetic_class(assignment: Assignment, release: Path, solved: Path, folder: Path) -> list[Job]:
+    """Writes one folder per synthetic student; returns the grading jobs.
+
+    `solved` is the executed solution: the files it wrote (a trained
+    checkpoint) are handed in with every variant of it.
+    """
     variants = load_variants(assignment)
     by_id = {v.id: v for v in variants}
     solution = solution_notebook(assignment)
     name = f"{assignment.id}.ipynb"
-    jobs = [Job("solution", write_notebook(solution, folder / "solution" / name))]
+    beside = handed_in_with(solved)
+    jobs = [Job("solution", write_notebook(solution, folder / "solution" / name, beside))]
     for variant in variants:
         path = folder / student_name(variant) / name
-        jobs.append(Job(path.parent.name, write_notebook(apply_variant(solution, variant, by_id), path)))
+        jobs.append(Job(path.parent.name, write_notebook(apply_variant(solution, variant, by_id), path, beside)))
     for first, second in bug_pairs([v for v in variants if v.kind == "bug"]):
         try:
             pair = apply_variant(apply_variant(solution, first, by_id), second, by_id)
         except VariantError:  # the two bugs edit the same line
             continue
         path = folder / f"pair-{first.id}+{second.id}" / name
-        jobs.append(Job(path.parent.name, write_notebook(pair, path)))
+        jobs.append(Job(path.parent.name, write_notebook(pair, path, beside)))
     untouched = folder / "untouched-release" / name
     untouched.parent.mkdir(parents=True, exist_ok=True)
     untouched.write_bytes(release.read_bytes())
@@ -78,8 +84,8 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
     for assignment_id in ids:
         assignment = load_assignment(assignment_id, root)
         console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
-        release, _ = build_assignment(assignment, out / "course", out / "build")
-        jobs = synthetic_class(assignment, release, out / "submissions" / assignment_id)
+        built = build_assignment(assignment, out / "course", out / "build")
+        jobs = synthetic_class(assignment, built.release, built.solution, out / "submissions" / assignment_id)
         console.print(f"grading {len(jobs)} synthetic submissions in parallel ...")
         started = time.monotonic()
         results, used_seed = grade_class(

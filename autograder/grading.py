@@ -50,7 +50,7 @@ def grade_submission(
     if program is None:
         scores = [CheckpointScore(c, 0.0, 0, 0, []) for c in rubric.checkpoints]
     else:
-        context = GradingContext(program, seed, rubric.limits, boundary)
+        context = GradingContext(program, seed, rubric.limits, boundary, files=assignment.data_files)
         outcomes = run_suite(assignment.suite, context)
         untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]
         if untested:

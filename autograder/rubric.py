@@ -90,6 +90,7 @@ class Rubric:
     misconceptions: tuple[Misconception, ...]
     limits: Limits
     total: float = 100
+    data: tuple[str, ...] = ()  # course data files shipped with the notebook (source_lib/data/)
 
     @property
     def auto_points(self) -> float:
@@ -174,7 +175,8 @@ def _parse(data: dict) -> Rubric:
         for m in data.get("misconception", []))
     return Rubric(head["id"], head.get("title", head["id"]), head.get("notebook", f"{head['id']}.py"),
                   head.get("suite", f"test_{head['id']}.py"), checkpoints, manual, misconceptions,
-                  Limits.from_table(data.get("limits", {})), float(head.get("points", 100)))
+                  Limits.from_table(data.get("limits", {})), float(head.get("points", 100)),
+                  tuple(str(name) for name in head.get("data", ())))
 
 
 def _validate(rubric: Rubric, path: Path) -> None:

@@ -1,8 +1,11 @@
 """A submission on disk -> the code cells that run in the student's process.
 
 The visible check cells (nbgrader's locked test cells) are left out: they
-are the student's own checks, not the code being graded. Notebook-only
-syntax (`%magic`, `!shell`) is turned into comments so plain Python runs it.
+are the student's own checks, not the code being graded. So are cells
+tagged `heavy` (a training run, a plot, a file written for the grader):
+they belong to the student's session, and the hidden suite tests the
+functions they call. Notebook-only syntax (`%magic`, `!shell`) is turned
+into comments so plain Python runs it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from .sandbox import Cell
 
 MAGIC = re.compile(r"^(\s*)([%!?].*)$")
+HEAVY = "heavy"
 
 
 class SubmissionError(Exception):
@@ -76,6 +80,10 @@ def cell_source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def is_heavy(cell: dict) -> bool:
+    return HEAVY in ((cell.get("metadata") or {}).get("tags") or [])
+
+
 def check_id(cell: dict) -> str | None:
     """The checkpoint a visible check cell belongs to, or None for other cells."""
     meta = cell.get("metadata") or {}
@@ -106,7 +114,7 @@ def read_submission(path: Path, assignment: str | None = None) -> Program:
     notebook = read_notebook(notebook_path)
     program = Program(notebook_path, [])
     for index, cell in enumerate(notebook["cells"], start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or is_heavy(cell):
             continue
         source, changed = plain_python(cell_source(cell))
         if changed:

@@ -9,7 +9,9 @@ synthetic submissions for the demo and the tests that prove a suite.
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +86,15 @@ def apply_variant(notebook, variant: Variant, by_id: dict[str, Variant]):
     return notebook
 
 
-def write_notebook(notebook, path: Path) -> Path:
+def handed_in_with(solution: Path) -> list[Path]:
+    """The files a solved notebook hands in beside it (a trained checkpoint)."""
+    return sorted(p for p in solution.parent.iterdir() if p.is_file() and p.suffix != ".ipynb")
+
+
+def write_notebook(notebook, path: Path, beside: Sequence[Path] = ()) -> Path:
+    """Writes a submission: the notebook and copies of the files handed in with it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
+    for companion in beside:
+        shutil.copyfile(companion, path.parent / companion.name)
     return path

@@ -19,7 +19,7 @@ import pytest
 from autograder.batch import Job, grade_class
 from autograder.check import run_checks
 from autograder.course import assignment_ids, load_assignment
-from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
+from autograder.variants import apply_variant, handed_in_with, load_variants, solution_notebook, write_notebook
 
 from .conftest import ROOT
 
@@ -32,22 +32,30 @@ def release_of(assignment_id: str) -> Path:
     return ROOT / "assignments" / assignment_id / f"{assignment_id}.ipynb"
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[str, dict[str, dict]]:
-    """Every synthetic submission of every assignment, graded once in parallel."""
-    everything = {}
-    for assignment_id in IDS:
+class GradedClass(dict):
+    """assignment id -> its synthetic submissions' results, each class graded (in parallel) when first asked for."""
+
+    def __init__(self, scratch: pytest.TempPathFactory):
+        super().__init__()
+        self.scratch = scratch
+
+    def __missing__(self, assignment_id: str) -> dict[str, dict]:
         assignment = load_assignment(assignment_id, ROOT)
-        folder = tmp_path_factory.mktemp(assignment_id)
+        folder = self.scratch.mktemp(assignment_id)
         variants = load_variants(assignment)
         by_id = {v.id: v for v in variants}
         solution = solution_notebook(assignment)
-        jobs = [Job("solution", ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb"),
-                Job("release", release_of(assignment_id))]
-        jobs += [Job(v.id, write_notebook(apply_variant(solution, v, by_id), folder / v.id / "n.ipynb"))
+        beside = handed_in_with(solution_path(assignment_id))
+        jobs = [Job("solution", solution_path(assignment_id)), Job("release", release_of(assignment_id))]
+        jobs += [Job(v.id, write_notebook(apply_variant(solution, v, by_id), folder / v.id / "n.ipynb", beside))
                  for v in variants]
-        everything[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
-    return everything
+        self[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
+        return self[assignment_id]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> GradedClass:
+    return GradedClass(tmp_path_factory)
 
 
 def checkpoint_scores(result: dict) -> dict[str, float]:
@@ -107,7 +115,12 @@ def test_no_result_shows_hidden_test_code(graded, assignment_id):
 def test_the_release_ships_nothing_hidden(assignment_id):
     assignment = load_assignment(assignment_id, ROOT)
     folder = release_of(assignment_id).parent
-    assert sorted(p.name for p in folder.iterdir()) == [f"{assignment_id}.ipynb"]
+    shipped = sorted([f"{assignment_id}.ipynb", *(f.name for f in assignment.data_files)])
+    assert sorted(p.name for p in folder.iterdir()) == shipped
+    for data in assignment.data_files:
+        assert (folder / data.name).read_bytes() == data.read_bytes()
+    held_out = set((ROOT / "source_lib" / "data" / "heldout_names.txt").read_text().split())
+    assert not [f for f in assignment.data_files if held_out & set(f.read_text().split())]
     cells = json.loads(release_of(assignment_id).read_text())["cells"]
     release = "\n".join("".join(c["source"]) for c in cells)
     assert "BEGIN SOLUTION" not in release and "BEGIN HIDDEN TESTS" not in release
@@ -178,8 +191,11 @@ def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_
     import numpy
 
     (tmp_path / "numpy").symlink_to(Path(numpy.__file__).parent)
+    for data in load_assignment(assignment_id, ROOT).data_files:
+        (tmp_path / data.name).write_bytes(data.read_bytes())
     cells = json.loads(solution_path(assignment_id).read_text())["cells"]
-    code = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n\n".join("".join(c["source"]) for c in cells
+                       if c["cell_type"] == "code" and "heavy" not in c["metadata"].get("tags", []))
     (tmp_path / "notebook.py").write_text(code)
     runner = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); exec(open('notebook.py').read())"
     done = subprocess.run([sys.executable, "-S", "-c", runner], capture_output=True, text=True, cwd=tmp_path)

@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import (
+    Cell,
     LimitReached,
+    Limits,
     MissingName,
     Remote,
     Student,
     StudentCrashed,
     StudentRaised,
+    StudentSession,
     StudentTimeout,
 )
 from autograder.sandbox.launcher import ALL_PROTECTIONS, strongest_boundary
@@ -88,6 +91,33 @@ def test_objects_stay_remote_and_compare_by_identity(run_student):
     assert len({a, c.kids[0], c}) == 2
     with pytest.raises(TypeError):
         bool(c)
+
+
+def test_held_data_is_changed_in_place_and_expressions_see_student_globals(run_student):
+    student = Student(run_student(CODE + "def bump(xs):\n    xs[0] += 1.0\n"))
+    moments = student.hold([1.0, 2.0])
+    assert isinstance(moments, Remote)
+    student.bump(moments)
+    student.bump([5.0])
+    assert moments.copy() == [2.0, 2.0]
+    square = student.evaluate("lambda x: Node(x.data * x.data)")
+    assert square(student.Node(3.0)).data == 9.0
+    with pytest.raises(StudentRaised, match="NameError"):
+        student.evaluate("no_such_name + 1")
+
+
+def test_course_data_files_are_in_the_working_folder_and_go_away(tmp_path):
+    data = tmp_path / "names.txt"
+    data.write_text("emma\nava\n")
+    code = "NAMES = open('names.txt').read().split()\ndef write():\n    open('out.txt', 'w').write('x')\n"
+    session = StudentSession([Cell(1, code)], Limits(call_timeout=1.0), strongest_boundary(), [data])
+    try:
+        assert Student(session).NAMES == ["emma", "ava"]
+        workdir = session.workdir
+        assert workdir is not None and workdir.is_dir()
+    finally:
+        session.close()
+    assert not workdir.exists() and data.read_text() == "emma\nava\n"
 
 
 def test_rigged_equality_cannot_reach_the_grader(run_student):

@@ -25,6 +25,14 @@ def test_notebook_commands_are_skipped_and_noted(tmp_path):
     assert program.notes
 
 
+def test_heavy_cells_are_left_to_the_student(tmp_path):
+    path = write_code_notebook(tmp_path / "n.ipynb", "def f():\n    return 1", "train_for_an_hour()")
+    notebook = json.loads(path.read_text())
+    notebook["cells"][1]["metadata"]["tags"] = ["heavy"]
+    path.write_text(json.dumps(notebook))
+    assert [cell.source for cell in read_submission(path).cells] == ["def f():\n    return 1"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
     (b'{"cells": [', "not a valid notebook: it is not JSON"),

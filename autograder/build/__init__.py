@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -44,10 +45,13 @@ def ensure_course(course: Path) -> None:
 
 
 def write_source(assignment: Assignment, course: Path) -> Path:
+    """The nbgrader source notebook, with the data files it reads beside it."""
     notebook = course_notebook(jupytext.read(assignment.source), assignment.rubric)
     target = course / "source" / assignment.id / f"{assignment.id}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, target)
+    for data in assignment.data_files:
+        shutil.copyfile(data, target.parent / data.name)
     return target
 
 
@@ -68,33 +72,56 @@ def generate_release(assignment: Assignment, course: Path) -> Path:
     return release
 
 
-def execute_solution(source: Path, target: Path) -> None:
+def execute_solution(source: Path, target: Path) -> list[Path]:
+    """Runs the solution beside its data files; keeps the notebook and what it wrote."""
     notebook = nbformat.read(source, as_version=4)
     target.parent.mkdir(parents=True, exist_ok=True)
-    client = NotebookClient(notebook, timeout=1800, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(target.parent)}})
-    try:
-        client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
-    except Exception as error:  # nbclient raises several kinds; all mean the same here
-        raise BuildError(f"the solution of {source.stem} does not run: {error}") from None
-    nbformat.write(notebook, target)
+    with tempfile.TemporaryDirectory(prefix="atomgpt-solution-") as scratch:
+        scratch = Path(scratch)
+        inputs = {p.name for p in source.parent.iterdir() if p.is_file() and p != source}
+        for name in inputs:
+            shutil.copyfile(source.parent / name, scratch / name)
+        client = NotebookClient(notebook, timeout=1800, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(scratch)}})
+        try:
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
+        except Exception as error:  # nbclient raises several kinds; all mean the same here
+            raise BuildError(f"the solution of {source.stem} does not run: {error}") from None
+        nbformat.write(notebook, target)
+        written = []
+        for path in sorted(scratch.iterdir()):
+            if path.is_file() and path.name not in inputs:
+                shutil.copyfile(path, target.parent / path.name)
+                written.append(target.parent / path.name)
+    return [target, *written]
 
 
-def build_assignment(assignment: Assignment, course: Path, out: Path) -> list[Path]:
-    """Writes out/assignments/<id>/ and out/solutions/<id>/; returns the files."""
+@dataclass(frozen=True)
+class Built:
+    """One assignment's generated files: the release folder and the executed solution."""
+
+    release: Path  # the released notebook
+    solution: Path  # the executed solution notebook
+    files: list[Path]  # everything written, data files and the solution's outputs included
+
+
+def build_assignment(assignment: Assignment, course: Path, out: Path) -> Built:
+    """Writes out/assignments/<id>/ (the release) and out/solutions/<id>/."""
     ensure_course(course)
     source = write_source(assignment, course)
     release = generate_release(assignment, course)
-    released = out / "assignments" / assignment.id / release.name
-    released.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(release, released)
+    released_folder = out / "assignments" / assignment.id
+    released_folder.mkdir(parents=True, exist_ok=True)
+    released = []
+    for name in [release.name, *(f.name for f in assignment.data_files)]:
+        shutil.copyfile(release.parent / name, released_folder / name)
+        released.append(released_folder / name)
     solution = out / "solutions" / assignment.id / f"{assignment.id}.ipynb"
-    execute_solution(source, solution)
-    return [released, solution]
+    return Built(released[0], solution, [*released, *execute_solution(source, solution)])
 
 
 def build(root: Path, ids: list[str], course: Path, out: Path | None = None) -> list[Path]:
-    return [path for i in ids for path in build_assignment(load_assignment(i, root), course, out or root)]
+    return [path for i in ids for path in build_assignment(load_assignment(i, root), course, out or root).files]
 
 
 def stale_files(root: Path, ids: list[str]) -> list[str]:

@@ -7,6 +7,8 @@ into nbgrader's metadata:
 - `checks:<checkpoint>`: the visible checks of a checkpoint, a grade cell
   worth the checkpoint's points in rubric.toml;
 - `manual:<question>`: a hand-graded answer cell worth its points.
+The tag `heavy` may be added to any code cell the grader must not run (a
+training run, a file written for the grader); it stays in the release.
 """
 
 from __future__ import annotations

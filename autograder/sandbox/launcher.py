@@ -56,6 +56,7 @@ class Boundary:
     worker_args: tuple[str, ...] = ()
     env: dict = field(default_factory=lambda: dict(CLEAN_ENV))
     run_as: int | None = None  # drop to this uid/gid before exec (when started as root)
+    workdir_mount: str | None = None  # where a private filesystem shows the working folder
 
     def describe(self) -> dict:
         return {
@@ -64,16 +65,18 @@ class Boundary:
             "inactive": [p for p in ALL_PROTECTIONS if p not in self.active],
         }
 
-    def command(self) -> list[str]:
-        return [*self.prefix, sys.executable, "-I", self.worker, *self.worker_args]
+    def command(self, workdir: Path | None = None) -> list[str]:
+        mount = ["--bind", str(workdir), self.workdir_mount] if workdir and self.workdir_mount else []
+        return [*self.prefix, *mount, sys.executable, "-I", self.worker, *self.worker_args]
 
-    def start(self, limits: Limits) -> subprocess.Popen:
+    def start(self, limits: Limits, workdir: Path | None = None) -> subprocess.Popen:
+        """The worker; `workdir` (with the course data files) becomes its current folder."""
         return subprocess.Popen(
-            self.command(),
+            self.command(workdir),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=tempfile.gettempdir(),
+            cwd=workdir or tempfile.gettempdir(),
             env=self.env,
             start_new_session=True,
             preexec_fn=functools.partial(prepare_child, limits, self.run_as),
@@ -135,7 +138,7 @@ def bubblewrap() -> Boundary:
     ]
     active = ("separate-process", "resource-limits", "private-filesystem", "no-network",
               "process-isolation", "unprivileged-user")
-    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER)
+    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER, workdir_mount="/tmp")
 
 
 def namespaces() -> Boundary:

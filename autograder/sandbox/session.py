@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import worker as wire
 from .launcher import Boundary, strongest_boundary
@@ -157,10 +161,13 @@ class DeadlineReader:
 class StudentSession:
     """One submission's code in one sandboxed process, restarted on failure."""
 
-    def __init__(self, cells: list[Cell], limits: Limits, boundary: Boundary | None = None):
+    def __init__(self, cells: list[Cell], limits: Limits, boundary: Boundary | None = None,
+                 files: Sequence[Path] = ()):
         self.cells = cells
         self.limits = limits
         self.boundary = boundary or strongest_boundary()
+        self.files = list(files)
+        self.workdir: Path | None = None
         self.process: subprocess.Popen | None = None
         self.generation = 0
         self.started = time.monotonic()
@@ -172,6 +179,13 @@ class StudentSession:
     # ------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
+        """Ends the student's process for good and removes its working folder."""
+        self._stop()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def _stop(self) -> None:
         if self.process is None:
             return
         process, self.process = self.process, None
@@ -192,7 +206,7 @@ class StudentSession:
         if self.load_failure is not None and self.generation:
             raise self.load_failure
         self.generation += 1
-        self.process = self.boundary.start(self.limits)
+        self.process = self.boundary.start(self.limits, self._working_folder())
         message = {"op": "load", "cells": [c.__dict__ for c in self.cells],
                    "output_chars": self.limits.output_chars}
         try:
@@ -202,6 +216,17 @@ class StudentSession:
             raise
         if self.load_report is None:
             self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []))
+
+    def _working_folder(self) -> Path | None:
+        """A private folder with copies of the course data files the notebook reads."""
+        if not self.files or self.workdir is not None:
+            return self.workdir
+        self.workdir = Path(tempfile.mkdtemp(prefix="atomgpt-work-"))
+        for source in self.files:
+            shutil.copyfile(source, self.workdir / source.name)
+        if self.boundary.run_as is not None:
+            self.workdir.chmod(0o755)  # readable by the unprivileged user the code runs as
+        return self.workdir
 
     def load(self) -> LoadReport:
         """Runs the notebook's cells now; failures are kept, not raised."""
@@ -293,7 +318,7 @@ class StudentSession:
             exit_code = None if timed_out else process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             exit_code = None
-        self.close()
+        self._stop()
         if timed_out:
             self.hung.add(what)
             self._note("timeout", what, f"did not finish within {timeout:g} s (an endless loop?)")
@@ -368,3 +393,20 @@ class Student:
 
     def type_name(self, value) -> str:
         return self._session.type_name(value)
+
+    def hold(self, value) -> Remote:
+        """Sends plain data to keep in the student's process: a handle, not a copy.
+
+        For arguments a student's function must change in place (Adam's
+        moment lists); read them back with `handle.copy()`.
+        """
+        return self._session.request({"op": "hold", "value": self._session.encode(value)}, what="data")
+
+    def evaluate(self, expression: str) -> Remote:
+        """One expression evaluated among the student's globals, kept there as a handle.
+
+        For functions a test passes to the student's code, e.g.
+        `student.evaluate("lambda a, b: a * b + a.exp()")`. Only the expression
+        travels, never the test's expected values.
+        """
+        return self._session.request({"op": "evaluate", "source": expression}, what=expression[:60])

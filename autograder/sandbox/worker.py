@@ -263,6 +263,14 @@ class Worker:
         function = OPERATORS[message["name"]]
         return self.reply(function(*self.value(message["args"])))
 
+    def op_hold(self, message):
+        """Keeps data here and answers with a handle (lists a call may change in place)."""
+        return {"value": self.objects.ref(self.value(message["value"]))}
+
+    def op_evaluate(self, message):
+        """Evaluates one expression (a lambda, a constructor call) among the student's globals."""
+        return {"value": self.objects.ref(eval(message["source"], self.namespace))}
+
     def op_type_name(self, message):
         return {"value": type(self.value(message["target"])).__name__}
 

@@ -7,6 +7,9 @@ Fixtures:
   so hidden inputs change every run but a given seed replays exactly.
 - `diagnose`: records a symptom (a known wrong pattern) the test observed;
   rubric misconceptions key on it.
+- `submitted_file`: reads a file handed in next to the notebook (a trained
+  checkpoint) as bytes, in the trusted process; the student's code never
+  runs on it.
 Marker: `@pytest.mark.checkpoint("id")`, the rubric checkpoint of a test
 (the closest one counts, so a module's `pytestmark` can be overridden).
 
@@ -24,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ..course import data_files
 from ..rubric import load_rubric
 from ..sandbox import Boundary, Limits, Student, StudentSession, strongest_boundary
 from ..submission import Program, SubmissionError, read_submission
@@ -37,6 +41,7 @@ class GradingContext:
     seed: int
     limits: Limits | None = None
     boundary: Boundary | None = None
+    files: list[Path] = field(default_factory=list)  # course data files the notebook reads
     sessions: list[StudentSession] = field(default_factory=list)
 
 
@@ -89,10 +94,33 @@ def context_of(request: pytest.FixtureRequest) -> GradingContext:
 @pytest.fixture(scope="module")
 def student(request: pytest.FixtureRequest) -> Student:
     context = context_of(request)
-    limits = context.limits or load_rubric(Path(request.path).parent / "rubric.toml").limits
-    session = StudentSession(context.program.cells, limits, context.boundary or strongest_boundary())
+    if context.limits is None:  # run by hand with plain pytest: the suite's own rubric
+        folder = Path(request.path).parent
+        rubric = load_rubric(folder / "rubric.toml")
+        context.limits, context.files = rubric.limits, data_files(folder, rubric)
+    session = StudentSession(context.program.cells, context.limits, context.boundary or strongest_boundary(),
+                             context.files)
     context.sessions.append(session)
     return Student(session)
+
+
+@pytest.fixture
+def submitted_file(request: pytest.FixtureRequest):
+    """`read(name, max_mb=8) -> bytes`; a missing, linked or oversized file fails the test for the student."""
+    folder = context_of(request).program.notebook.parent
+
+    def read(name: str, max_mb: float = 8) -> bytes:
+        path = folder / name
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise AssertionError(f"{name} must be a plain file, not a link or a folder")
+        if not path.is_file():
+            raise AssertionError(f"{name} was not handed in next to your notebook: run the cell that "
+                                 "writes it, then submit both")
+        if path.stat().st_size > max_mb * 1024 * 1024:
+            raise AssertionError(f"{name} is larger than {max_mb:g} MB")
+        return path.read_bytes()
+
+    return read
 
 
 @pytest.fixture
