@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .course import Assignment
@@ -71,9 +72,9 @@ def print_checks(results: list[CheckResult], notes: list[str], console: Console 
     for result in results:
         status = "[green]passed[/green]" if result.passed else "[red]failed[/red]"
         advice = result.message + (f"\nHint: {result.hint}" if result.hint and not result.passed else "")
-        table.add_row(result.title, status, advice)
+        table.add_row(escape(result.title), status, escape(advice))  # students' text may hold [brackets]
     console.print(table)
     for note in notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     passed = sum(r.passed for r in results)
     console.print(f"{passed} of {len(results)} parts pass their visible checks.")

@@ -6,6 +6,7 @@ import statistics
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .rubric import Rubric
@@ -29,7 +30,7 @@ def class_table(rubric: Rubric, results: dict[str, dict], title: str | None = No
             score = by_id.get(checkpoint.id, {}).get("score", 0.0)
             style = "green" if score >= checkpoint.points else ("yellow" if score > 0 else "red")
             cells.append(f"[{style}]{score:g}[/{style}]")
-        table.add_row(name, f"{result['score']:g}", *cells, notes_for(result))
+        table.add_row(escape(name), f"{result['score']:g}", *cells, escape(notes_for(result)))
     return table
 
 

@@ -76,3 +76,15 @@ def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
     assert summary["misconceptions"] == {"doubling": 1}
     assert "bug-doubling" in done.stdout and "score" in done.stdout
     assert "# toy: class summary" in (tmp_path / "demo" / "report.md").read_text()
+
+
+def test_bracketed_code_in_messages_is_printed_as_written():
+    from rich.console import Console
+
+    from autograder.check import CheckResult, print_checks
+
+    console = Console(record=True, width=200)
+    failed = CheckResult("wrap", "wrap", False, "wrap(ids, bos) should start with [bos]", "look at ids[0]")
+    print_checks([failed], ["cell 3 printed [1, 2]"], console)
+    text = console.export_text()
+    assert "[bos]" in text and "ids[0]" in text and "[1, 2]" in text

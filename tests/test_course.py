@@ -82,7 +82,7 @@ def test_a_known_bug_loses_points_on_its_checkpoint_with_its_message(graded, ass
     found = {m["id"] for m in result["extra_data"]["misconceptions"]}
     assert variant.misconception in found, f"{variant.id} gave {found}"
     message = next(m.message for m in rubric.misconceptions if m.id == variant.misconception)
-    assert message in json.dumps(result["tests"])
+    assert message in json.dumps(result["tests"], ensure_ascii=False)
 
 
 @pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "style"],
@@ -107,7 +107,7 @@ def test_no_result_shows_hidden_test_code(graded, assignment_id):
                   if len(line.strip()) > 30 and not line.strip().startswith(("#", '"', "'"))
                   and '"' not in line and "'" not in line]
     for name, result in graded[assignment_id].items():
-        text = json.dumps(result)
+        text = json.dumps(result, ensure_ascii=False)
         assert not [line for line in code_lines if line in text], name
 
 

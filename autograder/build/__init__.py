@@ -20,6 +20,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from ..course import Assignment, load_assignment
 from .cells import course_notebook
@@ -87,6 +88,8 @@ def execute_solution(source: Path, target: Path) -> list[Path]:
             client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
         except Exception as error:  # nbclient raises several kinds; all mean the same here
             raise BuildError(f"the solution of {source.stem} does not run: {error}") from None
+        # a print can arrive in several pieces when the machine is busy: join them, so reruns match
+        CoalesceStreamsPreprocessor().preprocess(notebook, {})
         nbformat.write(notebook, target)
         written = []
         for path in sorted(scratch.iterdir()):

@@ -269,7 +269,10 @@ class Worker:
 
     def op_evaluate(self, message):
         """Evaluates one expression (a lambda, a constructor call) among the student's globals."""
-        return {"value": self.objects.ref(eval(message["source"], self.namespace))}
+        tag = self.objects.ref(eval(message["source"], self.namespace))
+        # each its own name (a hang marks only that one), without showing the grader's code
+        tag["$label"] = f"the grader's {tag['$type']} #{tag['$ref']}"
+        return {"value": tag}
 
     def op_type_name(self, message):
         return {"value": type(self.value(message["target"])).__name__}

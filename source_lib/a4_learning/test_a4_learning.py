@@ -1,0 +1,793 @@
+"""Hidden tests for a4_learning: losses, gradient descent, Adam and a training loop.
+
+These tests run on the trusted side. `student` calls into the student's
+process and every number compared here comes back as plain data. Expected
+values come from the plain-float reference code in this module (SGD, Adam,
+the line fit, the MLP's forward pass), never from the student's code. Each
+docstring is the feedback line a student reads when the test fails; the
+assertion messages speak to the student and never contain expected values or
+hidden inputs.
+"""
+import math
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+mse = pytest.mark.checkpoint("mse_loss")
+sgd = pytest.mark.checkpoint("sgd_step")
+fit = pytest.mark.checkpoint("fit_line")
+adam = pytest.mark.checkpoint("adam_step")
+decay = pytest.mark.checkpoint("linear_decay")
+milestone = pytest.mark.checkpoint("milestone")
+
+BETA1, BETA2, EPS = 0.85, 0.99, 1e-8  # the reference GPT's Adam constants
+HIDDEN = 8  # hidden units of the milestone's MLP
+
+
+# ------------------------------------------------------------ trusted helpers
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def close(actual, expected, rel=1e-9, abs_tol=1e-12):
+    """True when actual is a real number close to the trusted expected value."""
+    return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
+
+
+def all_close(actual, expected, rel=1e-9, abs_tol=1e-12):
+    return (isinstance(actual, (list, tuple)) and len(actual) == len(expected)
+            and all(close(a, e, rel, abs_tol) for a, e in zip(actual, expected, strict=True)))
+
+
+def is_value(student, x):
+    """True when x is a Value node in the student's process."""
+    if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
+        return False
+    return student.type_name(x) == "Value"
+
+
+def signed(rng, low, high):
+    """A random float with magnitude in [low, high] and a random sign."""
+    magnitude = float(rng.uniform(low, high))
+    return magnitude if rng.random() < 0.5 else -magnitude
+
+
+class Lab:
+    """Small helpers made in the student's process for one test: plain data in, plain data out.
+
+    Made afresh in every test, so a restart of the student's process (after an
+    endless loop elsewhere) never leaves a test holding stale handles.
+    """
+
+    def __init__(self, student):
+        self.student = student
+        self._values = student.evaluate("lambda numbers: [Value(x) for x in numbers]")
+        self._set_grads = student.evaluate("lambda ps, gs: [setattr(p, 'grad', g) for p, g in zip(ps, gs)]")
+        self._data = student.evaluate("lambda ps: [p.data for p in ps]")
+        self._grads = student.evaluate("lambda ps: [p.grad for p in ps]")
+
+    def values(self, numbers):
+        """Fresh leaf Values holding the numbers (a list of proxies)."""
+        return self._values([float(x) for x in numbers])
+
+    def set_grads(self, params, grads):
+        self._set_grads(params, [float(g) for g in grads])
+
+    def data(self, params):
+        return self._data(params)
+
+    def grads(self, params):
+        return self._grads(params)
+
+
+@pytest.fixture
+def lab(student):
+    return Lab(student)
+
+
+# ------------------------------------------------------------ Task A: mse_loss
+
+def mse_case(rng, n):
+    preds = [round(float(rng.uniform(-3, 3)), 4) for _ in range(n)]
+    targets = [round(float(rng.uniform(-3, 3)), 4) for _ in range(n)]
+    return preds, targets
+
+
+def mean_squared(preds, targets):
+    return sum((p - t) ** 2 for p, t in zip(preds, targets, strict=True)) / len(preds)
+
+
+def check_mse_number(student, loss, preds, targets, diagnose):
+    assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
+    got = loss.data
+    want = mean_squared(preds, targets)
+    if len(preds) > 1 and close(got, want * len(preds)):
+        diagnose("mse-sum-not-mean")
+    assert close(got, want), "mse_loss has the wrong value: it should be the mean of (pred - target) ** 2"
+
+
+@mse
+def test_mse_is_the_mean_of_the_squared_errors(student, lab, rng, diagnose):
+    """mse_loss(preds, targets).data is the mean of (pred - target) ** 2, for several lengths."""
+    cases = [([1.0, 2.0, -1.0], [0.0, 2.0, 1.0])]
+    cases += [mse_case(rng, n) for n in (2, int(rng.integers(4, 9)), int(rng.integers(10, 16)))]
+    for preds, targets in cases:
+        loss = student.mse_loss(lab.values(preds), targets)
+        check_mse_number(student, loss, preds, targets, diagnose)
+
+
+@mse
+def test_mse_of_one_pair_is_its_squared_error(student, lab, rng, diagnose):
+    """With a single prediction the loss is (pred - target) ** 2, also for integer targets."""
+    for target in (int(rng.integers(-3, 4)), float(rng.uniform(-2, 2))):
+        pred = signed(rng, 0.5, 3.0)
+        loss = student.mse_loss(lab.values([pred]), [target])
+        check_mse_number(student, loss, [pred], [target], diagnose)
+
+
+@mse
+def test_mse_gradients_reach_every_prediction(student, lab, rng, diagnose):
+    """backward(mse_loss(...)) gives each prediction the gradient 2 * (pred - target) / n."""
+    preds, targets = mse_case(rng, int(rng.integers(3, 8)))
+    pred_values = lab.values(preds)
+    loss = student.mse_loss(pred_values, targets)
+    assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
+    student.backward(loss)
+    grads = lab.grads(pred_values)
+    n = len(preds)
+    want = [2 * (p - t) / n for p, t in zip(preds, targets, strict=True)]
+    if all(g == 0 for g in grads if is_number(g)):
+        diagnose("mse-detached")
+    elif all_close(grads, [w * n for w in want], rel=1e-7):
+        diagnose("mse-sum-not-mean")
+    assert all_close(grads, want, rel=1e-7), \
+        "after backward(loss) the predictions' gradients are wrong: build the loss from the predictions " \
+        "with Value operations, and divide by the number of pairs"
+
+
+@mse
+def test_mse_gradients_reach_the_parameters_of_a_model(student, lab, rng, diagnose):
+    """For predictions w * x + b, backward(mse_loss(...)) gives w and b the gradients of the mean squared error."""
+    w0, b0 = signed(rng, 0.2, 2.0), signed(rng, 0.2, 2.0)
+    xs = [round(float(x), 3) for x in rng.uniform(-2, 2, int(rng.integers(4, 9)))]
+    ys = [round(float(y), 3) for y in rng.uniform(-3, 3, len(xs))]
+    w, b = lab.values([w0, b0])
+    preds = student.evaluate("lambda w, b, xs: [w * x + b for x in xs]")(w, b, xs)
+    loss = student.mse_loss(preds, ys)
+    assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
+    student.backward(loss)
+    errors = [w0 * x + b0 - y for x, y in zip(xs, ys, strict=True)]
+    want_w = sum(2 * e * x for e, x in zip(errors, xs, strict=True)) / len(xs)
+    want_b = sum(2 * e for e in errors) / len(xs)
+    got_w, got_b = lab.grads([w, b])
+    if got_w == 0 and got_b == 0:
+        diagnose("mse-detached")
+    assert close(got_w, want_w, rel=1e-7, abs_tol=1e-9) and close(got_b, want_b, rel=1e-7, abs_tol=1e-9), \
+        "the gradients of a model's parameters through mse_loss are wrong"
+
+
+@mse
+def test_mse_leaves_the_predictions_unchanged(student, lab, rng):
+    """mse_loss reads the predictions without changing their data or their gradients."""
+    preds, targets = mse_case(rng, 4)
+    pred_values = lab.values(preds)
+    student.mse_loss(pred_values, targets)
+    assert lab.data(pred_values) == preds, "mse_loss must not change the predictions' data"
+    assert lab.grads(pred_values) == [0.0] * 4, "mse_loss must not touch the predictions' gradients"
+
+
+# ------------------------------------------------------------ Task B: sgd_step
+
+def sgd_reference(data, grads, lr):
+    return [p - lr * g for p, g in zip(data, grads, strict=True)]
+
+
+def random_params(rng, n):
+    return [signed(rng, 0.1, 3.0) for _ in range(n)]
+
+
+def random_grads(rng, n):
+    return [signed(rng, 0.01, 2.0) for _ in range(n)]
+
+
+def check_sgd(student, lab, params, start, grads, lr, diagnose):
+    """Compares the parameters after one sgd_step with the trusted reference."""
+    got = lab.data(params)
+    if all_close(got, sgd_reference(start, grads, -lr)):
+        diagnose("sgd-sign-flipped")
+    elif got == start:
+        diagnose("sgd-not-in-place")
+    assert all_close(got, sgd_reference(start, grads, lr)), \
+        "after sgd_step each parameter should be p.data - lr * p.grad (changed in place)"
+
+
+@sgd
+def test_sgd_one_step_matches_the_reference(student, lab, rng, diagnose):
+    """One sgd_step moves every parameter by -lr * grad."""
+    n = int(rng.integers(3, 8))
+    start, grads, lr = random_params(rng, n), random_grads(rng, n), float(rng.uniform(0.01, 0.5))
+    params = lab.values(start)
+    lab.set_grads(params, grads)
+    student.sgd_step(params, lr)
+    check_sgd(student, lab, params, start, grads, lr, diagnose)
+
+
+@sgd
+def test_sgd_updates_the_same_value_objects(student, lab, rng, diagnose):
+    """sgd_step changes the Values in the list it is given and keeps those very objects in it."""
+    start, grads = random_params(rng, 4), random_grads(rng, 4)
+    params = lab.values(start)
+    lab.set_grads(params, grads)
+    held = student.hold(params)  # the list itself lives in the student's process
+    student.sgd_step(held, 0.1)
+    after = held.copy()
+    if after != params:
+        diagnose("sgd-not-in-place")
+    assert after == params, "sgd_step should change the parameters' .data, not put new Values in the list"
+    check_sgd(student, lab, params, start, grads, 0.1, diagnose)
+
+
+@sgd
+def test_sgd_several_steps_match_the_reference(student, lab, rng, diagnose):
+    """Five sgd_steps in a row, with new gradients and learning rates, follow the reference step by step."""
+    data = random_params(rng, 5)
+    params = lab.values(data)
+    for _ in range(5):
+        grads, lr = random_grads(rng, 5), float(rng.uniform(0.01, 0.3))
+        lab.set_grads(params, grads)
+        student.sgd_step(params, lr)
+        check_sgd(student, lab, params, data, grads, lr, diagnose)
+        data = sgd_reference(data, grads, lr)
+
+
+@sgd
+def test_sgd_zero_gradient_or_zero_lr_changes_nothing(student, lab, rng):
+    """A parameter with gradient 0 does not move, and lr = 0 moves nothing."""
+    start = random_params(rng, 3)
+    params = lab.values(start)
+    lab.set_grads(params, [0.0, 0.0, 0.0])
+    student.sgd_step(params, 0.5)
+    assert lab.data(params) == start, "a parameter whose gradient is 0 should not move"
+    lab.set_grads(params, random_grads(rng, 3))
+    student.sgd_step(params, 0.0)
+    assert lab.data(params) == start, "with lr = 0 no parameter should move"
+
+
+@sgd
+def test_sgd_lowers_a_loss(student, lab, rng, diagnose):
+    """Twenty steps of zero_grad, backward and sgd_step on a quadratic loss lower it at every step."""
+    targets = [signed(rng, 0.5, 2.0) for _ in range(3)]
+    params = lab.values([0.0, 0.0, 0.0])
+    quadratic = student.evaluate("lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts))")
+    losses = []
+    for _ in range(20):
+        student.zero_grad(params)
+        loss = quadratic(params, targets)
+        student.backward(loss)
+        losses.append(loss.data)
+        student.sgd_step(params, 0.1)
+    if losses[-1] > losses[0]:
+        diagnose("sgd-sign-flipped")
+    assert all(is_number(x) for x in losses) and all(b < a for a, b in pairwise(losses)), \
+        "gradient descent with a small learning rate should lower this loss at every step"
+
+
+# ------------------------------------------------------------ Task C: fit_line
+
+def fit_line_reference(xs, ys, steps, lr, zero_grads=True):
+    """Plain-float gradient descent on the mean squared error of y = w x + b, from w = b = 0."""
+    w = b = 0.0
+    grad_w = grad_b = 0.0
+    n = len(xs)
+    losses = []
+    for _ in range(steps):
+        errors = [w * x + b - y for x, y in zip(xs, ys, strict=True)]
+        losses.append(sum(e * e for e in errors) / n)
+        step_w = sum(2 * e * x for e, x in zip(errors, xs, strict=True)) / n
+        step_b = sum(2 * e for e in errors) / n
+        if zero_grads:
+            grad_w, grad_b = step_w, step_b
+        else:  # backward keeps adding into grad
+            grad_w, grad_b = grad_w + step_w, grad_b + step_b
+        w, b = w - lr * grad_w, b - lr * grad_b
+    return w, b, losses
+
+
+def line_data(rng, n, evenly=False):
+    """Noisy points around a random line; evenly: xs spread over [-2, 2] (a well-conditioned fit)."""
+    if evenly:
+        xs = [round(float(x), 4) for x in np.linspace(-2, 2, n) + rng.uniform(-0.1, 0.1, n)]
+    else:
+        xs = [round(float(x), 4) for x in rng.uniform(-2, 2, n)]
+    slope, intercept = signed(rng, 0.5, 3.0), signed(rng, 0.5, 3.0)
+    ys = [round(slope * x + intercept + float(rng.normal(0, 0.3)), 4) for x in xs]
+    return xs, ys
+
+
+def run_fit_line(student, xs, ys, steps, lr):
+    """Calls fit_line and returns (w, b, losses) as plain data (Values are read out)."""
+    result = student.fit_line(xs, ys, steps, lr)
+    assert isinstance(result, (tuple, list)) and len(result) == 3, "fit_line should return (w, b, losses)"
+    w, b, losses = result
+    w = w.data if is_value(student, w) else w
+    b = b.data if is_value(student, b) else b
+    assert is_number(w) and is_number(b), "fit_line should return w and b as floats (w.data, b.data)"
+    assert isinstance(losses, list) and all(is_number(x) for x in losses), \
+        "fit_line should return the losses as a list of floats (loss.data)"
+    return w, b, losses
+
+
+def loss_and_update_sound(student):
+    """True when mse_loss gives gradients and sgd_step updates in place.
+
+    fit_line symptoms are only diagnosed when this holds, so that a broken loss
+    or update is not reported as a mistake in the training loop.
+    """
+    try:
+        lab = Lab(student)
+        w = lab.values([1.0])
+        loss = student.mse_loss(w, [3.0])
+        student.backward(loss)
+        student.sgd_step(w, 0.25)
+        return close(lab.data(w)[0], 2.0)
+    except Exception:
+        return False
+
+
+def diagnose_fit(student, diagnose, got, xs, ys, steps, lr):
+    w, b, losses = got
+    piled_up = fit_line_reference(xs, ys, steps, lr, zero_grads=False)
+    if steps > 1 and len(losses) == steps and all_close(losses, piled_up[2], rel=1e-6):
+        diagnose("fit-grads-not-zeroed")
+    elif steps > 1 and w == 0 and b == 0 and len(set(losses)) == 1 and loss_and_update_sound(student):
+        diagnose("fit-zeroed-before-update")
+
+
+@fit
+def test_fit_line_returns_w_b_and_one_loss_per_step(student, rng):
+    """fit_line returns (w, b, losses): two floats and one float per step."""
+    xs, ys = line_data(rng, 6)
+    steps = int(rng.integers(3, 12))
+    _, _, losses = run_fit_line(student, xs, ys, steps, 0.05)
+    assert len(losses) == steps, "fit_line should record exactly one loss per step"
+
+
+@fit
+def test_fit_line_first_loss_is_at_w_and_b_zero(student, rng):
+    """The first recorded loss is the loss at w = b = 0, before any update."""
+    xs, ys = line_data(rng, 8)
+    _, _, losses = run_fit_line(student, xs, ys, 3, 0.05)
+    assert losses and close(losses[0], mean_squared([0.0] * len(ys), ys), rel=1e-7), \
+        "the first loss should be mse_loss at w = b = 0, recorded before the first update"
+
+
+@fit
+def test_fit_line_matches_the_reference_run(student, rng, diagnose):
+    """A short fit follows the reference gradient descent: every loss and the final w and b."""
+    xs, ys = line_data(rng, int(rng.integers(6, 13)))
+    steps, lr = int(rng.integers(8, 16)), float(rng.uniform(0.02, 0.1))
+    got = run_fit_line(student, xs, ys, steps, lr)
+    want = fit_line_reference(xs, ys, steps, lr)
+    diagnose_fit(student, diagnose, got, xs, ys, steps, lr)
+    assert all_close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
+        "the losses of fit_line differ from gradient descent on the mean squared error"
+    assert close(got[0], want[0], rel=1e-6, abs_tol=1e-9) and close(got[1], want[1], rel=1e-6, abs_tol=1e-9), \
+        "after the fit, w and b differ from gradient descent on the mean squared error"
+
+
+@fit
+def test_fit_line_zeroes_the_gradients_between_steps(student, rng, diagnose):
+    """The second and third steps use only their own gradients: zero_grad before every backward."""
+    xs, ys = line_data(rng, 8)
+    lr = float(rng.uniform(0.03, 0.1))
+    for steps in (2, 3):
+        got = run_fit_line(student, xs, ys, steps, lr)
+        want = fit_line_reference(xs, ys, steps, lr)
+        diagnose_fit(student, diagnose, got, xs, ys, steps, lr)
+        assert all_close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
+            "the loss after the first step is off: are the gradients zeroed before each backward?"
+        assert close(got[0], want[0], rel=1e-6, abs_tol=1e-9) and close(got[1], want[1], rel=1e-6, abs_tol=1e-9), \
+            "w and b after a few steps are off: are the gradients zeroed before each backward?"
+
+
+@fit
+def test_fit_line_loss_falls_on_a_fixed_problem(student, diagnose):
+    """On a fixed data set (fixed seed) the loss falls at every step, to a small fraction of where it started."""
+    xs, ys = line_data(np.random.default_rng(2024), 10)
+    got = run_fit_line(student, xs, ys, 60, 0.1)
+    losses = got[2]
+    diagnose_fit(student, diagnose, got, xs, ys, 60, 0.1)
+    assert len(losses) == 60 and all(b <= a for a, b in pairwise(losses)), \
+        "with a small learning rate the loss of fit_line should never go up"
+    assert losses[-1] < losses[0] / 10, "the loss of fit_line should fall far below where it started"
+
+
+@fit
+def test_fit_line_finds_the_least_squares_line(student, rng, diagnose):
+    """A long enough fit ends at the best line through the points (the least-squares solution)."""
+    xs, ys = line_data(rng, 12, evenly=True)
+    got = run_fit_line(student, xs, ys, 120, 0.15)
+    diagnose_fit(student, diagnose, got, xs, ys, 120, 0.15)
+    best_w, best_b = np.polyfit(xs, ys, 1)
+    assert abs(got[0] - best_w) < 1e-4 and abs(got[1] - best_b) < 1e-4, \
+        "after a long fit, w and b should be the best line through the points"
+
+
+# ------------------------------------------------------------ Task D: adam_step
+
+def adam_reference(data, grads, m, v, step, lr, beta1=BETA1, beta2=BETA2, eps=EPS, flavour="right"):
+    """One Adam step on plain floats; other flavours are the known mistakes, for diagnosis."""
+    data, m, v = list(data), list(m), list(v)
+    beta_m, beta_v = (beta2, beta1) if flavour == "betas-swapped" else (beta1, beta2)
+    t = step if flavour == "step-off-by-one" else step + 1
+    for i, g in enumerate(grads):
+        m[i] = beta_m * m[i] + (1 - beta_m) * g
+        v[i] = beta_v * v[i] + (1 - beta_v) * g * g
+        if flavour == "no-bias-correction":
+            m_hat, v_hat = m[i], v[i]
+        else:
+            m_hat, v_hat = m[i] / (1 - beta_m ** t), v[i] / (1 - beta_v ** t)
+        if flavour == "eps-inside-sqrt":
+            data[i] -= lr * m_hat / math.sqrt(v_hat + eps)
+        else:
+            data[i] -= lr * m_hat / (math.sqrt(v_hat) + eps)
+    return data, m, v
+
+
+FLAVOURS = [  # (reference flavour, symptom)
+    ("no-bias-correction", "adam-no-bias-correction"),
+    ("eps-inside-sqrt", "adam-eps-inside-sqrt"),
+    ("step-off-by-one", "adam-step-off-by-one"),
+]
+
+
+def call_adam(student, diagnose, *args, **kwargs):
+    """Calls adam_step; a division by zero at step 0 is the off-by-one bias correction."""
+    try:
+        student.adam_step(*args, **kwargs)
+    except Exception as error:
+        if "ZeroDivisionError" in str(error):
+            diagnose("adam-step-off-by-one")
+        raise
+
+
+def check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, lr, **constants):
+    """Compares data, m and v after one adam_step with the trusted reference and names a known mistake."""
+    got_data = lab.data(params)
+    got_m, got_v = moments[0].copy(), moments[1].copy()
+    want_data, want_m, want_v = adam_reference(start, grads, m0, v0, step, lr, **constants)
+    moved = any(g != 0 for g in grads)
+    if not all_close(got_m, want_m) or not all_close(got_v, want_v):
+        swapped = adam_reference(start, grads, m0, v0, step, lr, flavour="betas-swapped", **constants)
+        if all_close(got_m, swapped[1]) and all_close(got_v, swapped[2]):
+            diagnose("adam-betas-swapped")
+        if moved and got_m == list(m0) and got_v == list(v0):
+            diagnose("adam-moments-not-in-place")
+    if not all_close(got_data, want_data):  # the parameters themselves are off: which known mistake?
+        if moved and got_data == list(start):
+            diagnose("adam-params-not-in-place")
+        for flavour, symptom in FLAVOURS:
+            if flavour == "step-off-by-one" and step == 0:
+                continue
+            if all_close(got_data, adam_reference(start, grads, m0, v0, step, lr, flavour=flavour,
+                                                  **constants)[0]):
+                diagnose(symptom)
+        if constants and all_close(got_data, adam_reference(start, grads, m0, v0, step, lr)[0]):
+            diagnose("adam-ignores-arguments")
+    assert all_close(got_m, want_m), \
+        "after adam_step, m should hold beta1 * m + (1 - beta1) * grad for every parameter (changed in place)"
+    assert all_close(got_v, want_v), \
+        "after adam_step, v should hold beta2 * v + (1 - beta2) * grad ** 2 for every parameter (changed in place)"
+    assert all_close(got_data, want_data), \
+        "after adam_step the parameters are off: p.data -= lr * m_hat / (sqrt(v_hat) + eps), " \
+        "with m_hat = m / (1 - beta1 ** (step + 1)) and v_hat = v / (1 - beta2 ** (step + 1))"
+
+
+def adam_setup(student, lab, start, grads, m0=None, v0=None):
+    params = lab.values(start)
+    lab.set_grads(params, grads)
+    n = len(start)
+    m0 = list(m0) if m0 is not None else [0.0] * n
+    v0 = list(v0) if v0 is not None else [0.0] * n
+    return params, (student.hold(list(m0)), student.hold(list(v0))), m0, v0
+
+
+@adam
+def test_adam_first_step_matches_the_reference(student, lab, rng, diagnose):
+    """The first adam_step (step 0, m and v at zero) gives the reference parameters, m and v."""
+    n = int(rng.integers(4, 9))
+    start, grads, lr = random_params(rng, n), random_grads(rng, n), float(rng.uniform(0.005, 0.05))
+    grads[0] = 0.0  # a parameter without gradient
+    params, moments, m0, v0 = adam_setup(student, lab, start, grads)
+    call_adam(student, diagnose, params, moments[0], moments[1], 0, lr)
+    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, 0, lr)
+
+
+@adam
+def test_adam_first_step_moves_each_parameter_by_about_lr(student, lab, rng, diagnose):
+    """Thanks to bias correction the first step moves every parameter by about lr, against its gradient."""
+    grads = [signed(rng, 0.5, 5.0), signed(rng, 0.01, 0.1), signed(rng, 50.0, 500.0)]
+    start = random_params(rng, 3)
+    lr = float(rng.uniform(0.005, 0.05))
+    params, moments, _, _ = adam_setup(student, lab, start, grads)
+    call_adam(student, diagnose, params, moments[0], moments[1], 0, lr)
+    got = lab.data(params)
+    assert all(is_number(x) for x in got), "after adam_step every parameter's data should be a float"
+    moves = [(after - before) / lr for before, after in zip(start, got, strict=True)]
+    if all(math.isclose(abs(move), 1.5, rel_tol=1e-3) for move in moves):
+        diagnose("adam-no-bias-correction")
+    directions = [-math.copysign(1.0, g) for g in grads]
+    assert all(math.isclose(move, d, rel_tol=1e-3) for move, d in zip(moves, directions, strict=True)), \
+        "the first Adam step should move each parameter by about lr against its gradient, however large " \
+        "or small the gradient is: check the bias correction"
+
+
+@adam
+def test_adam_later_step_uses_the_bias_correction_of_that_step(student, lab, rng, diagnose):
+    """A step in the middle of training (step > 0, moments already filled) matches the reference."""
+    n = 5
+    step = int(rng.integers(1, 25))
+    start, grads = random_params(rng, n), random_grads(rng, n)
+    m0 = [signed(rng, 0.01, 1.0) for _ in range(n)]
+    v0 = [float(rng.uniform(0.01, 1.0)) for _ in range(n)]
+    lr = float(rng.uniform(0.005, 0.05))
+    params, moments, m0, v0 = adam_setup(student, lab, start, grads, m0, v0)
+    call_adam(student, diagnose, params, moments[0], moments[1], step, lr)
+    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, lr)
+
+
+@adam
+def test_adam_several_steps_match_the_reference(student, lab, rng, diagnose):
+    """Six adam_steps in a row, with new gradients and a decaying lr, follow the reference step by step."""
+    n = 4
+    data = random_params(rng, n)
+    params = lab.values(data)
+    m_now, v_now = [0.0] * n, [0.0] * n
+    moments = (student.hold(list(m_now)), student.hold(list(v_now)))
+    for step in range(6):
+        grads = random_grads(rng, n)
+        lr = 0.02 * (1 - step / 6)
+        lab.set_grads(params, grads)
+        call_adam(student, diagnose, params, moments[0], moments[1], step, lr)
+        check_adam(student, lab, diagnose, params, moments, data, grads, m_now, v_now, step, lr)
+        data, m_now, v_now = adam_reference(data, grads, m_now, v_now, step, lr)
+
+
+@adam
+def test_adam_updates_m_and_v_in_place(student, lab, rng, diagnose):
+    """adam_step writes the new moments into the lists m and v it is given."""
+    n = 3
+    grads = random_grads(rng, n)
+    params, moments, m0, v0 = adam_setup(student, lab, random_params(rng, n), grads)
+    call_adam(student, diagnose, params, moments[0], moments[1], 0, 0.01)
+    got_m, got_v = moments[0].copy(), moments[1].copy()
+    if got_m == m0 and got_v == v0:
+        diagnose("adam-moments-not-in-place")
+    assert got_m != m0 and got_v != v0, \
+        "adam_step should update the lists m and v it is given, in place (m[i] = ...), not make new ones"
+    assert len(got_m) == n and len(got_v) == n, "m and v should keep one number per parameter"
+
+
+@adam
+def test_adam_updates_the_same_value_objects(student, lab, rng, diagnose):
+    """adam_step changes the Values in the list it is given and keeps those very objects in it."""
+    start, grads = random_params(rng, 4), random_grads(rng, 4)
+    params, moments, _, _ = adam_setup(student, lab, start, grads)
+    held = student.hold(params)
+    call_adam(student, diagnose, held, moments[0], moments[1], 0, 0.01)
+    after = held.copy()
+    got = lab.data(params)
+    if after != params or got == start:
+        diagnose("adam-params-not-in-place")
+    assert after == params, "adam_step should change the parameters' .data, not put new Values in the list"
+    assert got != start, "adam_step should change the .data of the parameters it is given"
+
+
+@adam
+def test_adam_tiny_gradients_still_take_full_steps(student, lab, rng, diagnose):
+    """Parameters with tiny gradients (1e-6 to 1e-4) step as in the reference: eps is added after the square root."""
+    n = 4
+    start = random_params(rng, n)
+    grads = [signed(rng, 1e-6, 1e-4) for _ in range(n)]
+    params, moments, m0, v0 = adam_setup(student, lab, start, grads)
+    call_adam(student, diagnose, params, moments[0], moments[1], 0, 0.01)
+    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, 0, 0.01)
+
+
+@adam
+def test_adam_uses_the_given_betas_and_eps(student, lab, rng, diagnose):
+    """Other beta1, beta2 and eps, passed by name, are the ones adam_step uses."""
+    n = 4
+    constants = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-3}
+    start, grads = random_params(rng, n), [signed(rng, 1e-3, 0.05) for _ in range(n)]
+    m0 = [signed(rng, 0.001, 0.05) for _ in range(n)]
+    v0 = [float(rng.uniform(1e-5, 1e-3)) for _ in range(n)]
+    step = int(rng.integers(1, 10))
+    params, moments, m0, v0 = adam_setup(student, lab, start, grads, m0, v0)
+    call_adam(student, diagnose, params, moments[0], moments[1], step, 0.01, **constants)
+    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, 0.01, **constants)
+
+
+@adam
+def test_adam_lowers_a_loss(student, lab, rng, diagnose):
+    """Thirty Adam steps on a quadratic loss bring it far below where it started."""
+    targets = [signed(rng, 0.5, 2.0) for _ in range(3)]
+    params = lab.values([0.0, 0.0, 0.0])
+    moments = (student.hold([0.0] * 3), student.hold([0.0] * 3))
+    quadratic = student.evaluate("lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts))")
+    losses = []
+    for step in range(30):
+        student.zero_grad(params)
+        loss = quadratic(params, targets)
+        student.backward(loss)
+        losses.append(loss.data)
+        call_adam(student, diagnose, params, moments[0], moments[1], step, 0.1)
+    assert all(is_number(x) for x in losses) and losses[-1] < losses[0] / 20, \
+        "Adam with lr = 0.1 should bring this quadratic loss far below where it started within 30 steps"
+
+
+# ------------------------------------------------------------ Task E: linear_decay
+
+def decay_cases(rng):
+    cases = [(0.01, 0, 1000), (0.01, 999, 1000), (0.5, 3, 4)]
+    for _ in range(4):
+        num_steps = int(rng.integers(5, 2000))
+        cases.append((float(rng.uniform(0.001, 0.1)), int(rng.integers(0, num_steps)), num_steps))
+    return cases
+
+
+def check_decay(student, lr, step, num_steps, diagnose):
+    got = student.linear_decay(lr, step, num_steps)
+    assert is_number(got), "linear_decay should return a plain number (a float)"
+    want = lr * (1 - step / num_steps)
+    if not close(got, want):
+        if close(got, lr * (1 - (step + 1) / num_steps)):
+            diagnose("decay-off-by-one")
+        elif close(got, lr * step / num_steps):
+            diagnose("decay-reversed")
+    assert close(got, want), "linear_decay should be lr * (1 - step / num_steps), with step counted from 0"
+
+
+@decay
+def test_linear_decay_values(student, rng, diagnose):
+    """linear_decay(lr, step, num_steps) is lr * (1 - step / num_steps) across a run."""
+    for lr, step, num_steps in decay_cases(rng):
+        check_decay(student, lr, step, num_steps, diagnose)
+
+
+@decay
+def test_linear_decay_first_step_uses_the_full_rate(student, rng, diagnose):
+    """Step 0 uses the full learning rate."""
+    lr, num_steps = float(rng.uniform(0.001, 0.1)), int(rng.integers(2, 500))
+    check_decay(student, lr, 0, num_steps, diagnose)
+
+
+@decay
+def test_linear_decay_last_step_is_small_but_not_zero(student, rng, diagnose):
+    """The last step, num_steps - 1, uses lr / num_steps."""
+    lr, num_steps = float(rng.uniform(0.001, 0.1)), int(rng.integers(2, 500))
+    check_decay(student, lr, num_steps - 1, num_steps, diagnose)
+
+
+@decay
+def test_linear_decay_falls_steadily(student, rng, diagnose):
+    """Across a whole run the rate falls by the same amount at every step."""
+    lr, num_steps = float(rng.uniform(0.001, 0.1)), int(rng.integers(5, 12))
+    rates = [student.linear_decay(lr, step, num_steps) for step in range(num_steps)]
+    assert all(is_number(r) for r in rates), "linear_decay should return a plain number (a float)"
+    drops = [a - b for a, b in pairwise(rates)]
+    if all(d < 0 for d in drops):
+        diagnose("decay-reversed")
+    assert all(math.isclose(d, lr / num_steps, rel_tol=1e-6) for d in drops), \
+        "the learning rate should fall by lr / num_steps at every step"
+
+
+# ------------------------------------------------------------ milestone: an MLP learns XOR
+
+def xor_points(rng, n, spread=0.3):
+    """Trusted data: points around the four corners in turn; label +1 where x * y > 0."""
+    corners = np.array([(1, 1), (-1, -1), (1, -1), (-1, 1)], dtype=float)[np.arange(n) % 4]
+    points = corners + rng.normal(0.0, spread, (n, 2))
+    return points, corners[:, 0] * corners[:, 1]
+
+
+def mlp_scores(flat, points, hidden=HIDDEN):
+    """The trusted forward pass of the notebook's MLP on plain numbers."""
+    f = np.asarray(flat, dtype=float)
+    weights_in = f[:2 * hidden].reshape(hidden, 2)
+    biases, weights_out, bias_out = f[2 * hidden:3 * hidden], f[3 * hidden:4 * hidden], f[4 * hidden]
+    return np.maximum(0.0, points @ weights_in.T + biases) @ weights_out + bias_out
+
+
+def initial_mlp(rng, hidden=HIDDEN):
+    """Starting weights like the notebook's init_mlp: input directions spread around the circle."""
+    weights_in = []
+    for j in range(hidden):
+        angle = 2 * math.pi * (j + float(rng.random())) / hidden
+        weights_in += [math.cos(angle), math.sin(angle)]
+    weights_out = [float(x) for x in rng.normal(0.0, 0.1, hidden)]
+    return weights_in + [0.0] * hidden + weights_out + [0.0]
+
+
+def train_with_student_code(student, lab, rng, steps=40, lr=0.05):
+    """Runs the notebook's training loop from this side, on trusted points and starting weights.
+
+    Only the student's mse_loss, adam_step and linear_decay (and the provided
+    mlp, zero_grad and backward) run in the student's process; the loop, the
+    data and the starting weights are the grader's, so replacing the provided
+    train_mlp changes nothing. Returns (points, labels, starting weights, trained weights).
+    """
+    points, labels = xor_points(rng, 40)
+    start = initial_mlp(rng)
+    params = lab.values(start)
+    n = len(start)
+    m, v = student.hold([0.0] * n), student.hold([0.0] * n)
+    loss_of = student.evaluate("lambda params, points, labels: mse_loss([mlp(params, p) for p in points], labels)")
+    point_lists, label_list = [[float(x), float(y)] for x, y in points], [float(t) for t in labels]
+    for step in range(steps):
+        loss = loss_of(params, point_lists, label_list)
+        assert is_value(student, loss), "mse_loss should return one Value node"
+        student.zero_grad(params)
+        student.backward(loss)
+        rate = student.linear_decay(lr, step, steps)
+        assert is_number(rate), "linear_decay should return a plain number (a float)"
+        student.adam_step(params, m, v, step, rate)
+    trained = lab.data(params)
+    assert all(is_number(x) and math.isfinite(x) for x in trained), \
+        "training produced parameters that are not finite numbers (NaN or infinity)"
+    return points, labels, start, trained
+
+
+@milestone
+def test_milestone_network_separates_new_points(student, lab, rng):
+    """The MLP trained with your functions classifies at least 95% of 400 new XOR points correctly."""
+    _, _, _, trained = train_with_student_code(student, lab, rng)
+    fresh_points, fresh_labels = xor_points(rng, 400)
+    accuracy = float(np.mean(np.sign(mlp_scores(trained, fresh_points)) == fresh_labels))
+    assert accuracy >= 0.95, "the trained network classifies too few new points correctly"
+
+
+@milestone
+def test_milestone_training_lowers_the_loss(student, lab, rng):
+    """Training brings the network's loss on its training points far below the loss before training."""
+    points, labels, start, trained = train_with_student_code(student, lab, rng)
+    before = float(np.mean((mlp_scores(start, points) - labels) ** 2))
+    after = float(np.mean((mlp_scores(trained, points) - labels) ** 2))
+    assert after < before / 2 and after < 0.5, "training did not lower the network's loss enough"
+
+
+# ------------------------------------------------------------ checkpoint questions
+
+def check_answer(student, name):
+    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
+    return getattr(student, name)
+
+
+@pytest.mark.checkpoint("q1")
+def test_q1_diverging_learning_rate(student):
+    """Q1: the learning rate for which gradient descent on w ** 2 oscillates and grows."""
+    answer = check_answer(student, "ANSWER_Q1")
+    assert isinstance(answer, str), 'ANSWER_Q1 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "d", \
+        "ANSWER_Q1 is not the right choice: one step multiplies w by (1 - 2 lr)"
+
+
+@pytest.mark.checkpoint("q2")
+def test_q2_without_zero_grad(student):
+    """Q2: what happens in fit_line without zero_grad."""
+    answer = check_answer(student, "ANSWER_Q2")
+    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "b", \
+        "ANSWER_Q2 is not the right choice: think about what backward does with a grad that is already there"
+
+
+@pytest.mark.checkpoint("q3")
+def test_q3_first_adam_step(student):
+    """Q3: the parameter after one bias-corrected Adam step."""
+    answer = check_answer(student, "ANSWER_Q3")
+    assert is_number(answer), "ANSWER_Q3 should be a number"
+    expected = adam_reference([0.5], [-0.003], [0.0], [0.0], 0, 0.01)[0][0]
+    assert abs(answer - expected) <= 5e-5, \
+        "ANSWER_Q3 is not the parameter after that step: compute m_hat and v_hat with the bias correction"

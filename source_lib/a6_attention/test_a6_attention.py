@@ -1,0 +1,746 @@
+"""Hidden tests for a6_attention: attention weights, heads, the KV cache and the causal mask.
+
+These tests run on the trusted side. Layers, queries and sequences are drawn
+from the `rng` fixture as float arrays, turned into `Value`s inside the
+student's process by small helper lambdas (which only build and read
+Values), and every expected number is computed here by a numpy reference.
+Gradients are compared with central finite differences of that reference.
+Each docstring is the feedback line a student reads when the test fails;
+assertion messages speak to the student and never contain expected values
+or hidden inputs.
+"""
+import math
+
+import numpy as np
+import pytest
+
+weights_checkpoint = pytest.mark.checkpoint("attention_weights")
+head_checkpoint = pytest.mark.checkpoint("attention_head")
+mha_checkpoint = pytest.mark.checkpoint("multi_head_attention")
+causal_checkpoint = pytest.mark.checkpoint("causal_self_attention")
+milestone = pytest.mark.checkpoint("milestone")
+
+NAMES = ("attn_wq", "attn_wk", "attn_wv", "attn_wo")
+RTOL, ATOL = 1e-6, 1e-9          # student floats against the numpy reference
+GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-6  # analytic gradients against finite differences
+STEP = 1e-6                      # finite-difference step
+
+# Helpers evaluated in the student's process. They only build Values from
+# numbers, read .data / .grad back, and form a weighted sum for backward.
+TO_VALUES = "lambda rows: [[Value(float(x)) for x in row] for row in rows]"
+TO_LAYER = "lambda mats: {name: [[Value(float(x)) for x in row] for row in m] for name, m in mats.items()}"
+READ = ("(lambda walk: lambda obj, attr: walk(walk, obj, attr))(lambda walk, obj, attr: "
+        "[walk(walk, item, attr) for item in obj] if isinstance(obj, (list, tuple)) "
+        "else (getattr(obj, attr) if isinstance(obj, Value) else None))")
+WEIGHTED_SUM = ("(lambda walk: lambda out, cs: walk(walk, out, cs))(lambda walk, out, cs: "
+                "sum(walk(walk, o, c) for o, c in zip(out, cs)) if isinstance(cs, list) else out * cs)")
+
+
+# ------------------------------------------------------------ trusted reference (numpy)
+
+def np_softmax(scores):
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def ref_weights(q, K, factor=None):
+    """softmax(K q * factor); factor defaults to 1 / sqrt(len(q))."""
+    factor = 1 / math.sqrt(len(q)) if factor is None else factor
+    return np_softmax(K @ q * factor)
+
+
+def ref_head(q, K, V):
+    return ref_weights(q, K) @ V
+
+
+SCALES = {"head_dim": lambda n, hd: 1 / math.sqrt(hd), "n_embd": lambda n, hd: 1 / math.sqrt(n),
+          "none": lambda n, hd: 1.0, "dim": lambda n, hd: 1 / hd}
+
+
+def ref_attention(X, W, n_head, scale="head_dim", heads="contiguous", mask="causal", project=True,
+                  cache_k=None, cache_v=None):
+    """Outputs (one row per position of X) of attention made with the given, possibly wrong, choices.
+
+    cache_k, cache_v: rows already in the cache before X[0]; they are visible to every position.
+    mask: 'causal' positions 0..t; 'future' 0..t+1; 'none' every position; 'past' 0..t-1 (the cache
+    appended after attending); 'self' only t (a cache that never grows).
+    Returns None when some position would have nothing to attend to.
+    """
+    T, n = X.shape
+    hd = n // n_head
+    factor = SCALES[scale](n, hd)
+    Q, K, V = X @ W["attn_wq"].T, X @ W["attn_wk"].T, X @ W["attn_wv"].T
+    P = 0
+    if cache_k is not None:
+        P = len(cache_k)
+        K, V = np.vstack([cache_k, K]), np.vstack([cache_v, V])
+    outs = []
+    for t in range(T):
+        stop = {"causal": t + 1, "future": min(T, t + 2), "none": T, "past": t, "self": t + 1}[mask]
+        rows = [P + t] if mask == "self" else list(range(P + stop))
+        if not rows:
+            return None
+        concat = []
+        for h in range(n_head):
+            idx = np.arange(h * hd, (h + 1) * hd) if heads == "contiguous" else np.arange(h, n, n_head)
+            w = np_softmax(K[rows][:, idx] @ Q[t, idx] * factor)
+            concat.append(w @ V[rows][:, idx])
+        c = np.concatenate(concat)
+        outs.append(W["attn_wo"] @ c if project else c)
+    return np.array(outs)
+
+
+def ref_cached(X, W, n_head):
+    """The trusted one-position-at-a-time computation with a growing KV cache."""
+    n = X.shape[1]
+    hd = n // n_head
+    keys, values, outs = [], [], []
+    for x in X:
+        q = W["attn_wq"] @ x
+        keys.append(W["attn_wk"] @ x)
+        values.append(W["attn_wv"] @ x)
+        K, V = np.array(keys), np.array(values)
+        heads = [ref_head(q[h * hd:(h + 1) * hd], K[:, h * hd:(h + 1) * hd], V[:, h * hd:(h + 1) * hd])
+                 for h in range(n_head)]
+        outs.append(W["attn_wo"] @ np.concatenate(heads))
+    return np.array(outs)
+
+
+def mistakes(prefix):
+    """(symptom, options of ref_attention) of the known wrong ways to write attention."""
+    return [
+        (prefix + "sees-the-future", {"mask": "future"}),
+        (prefix + "sees-the-future", {"mask": "none"}),
+        (prefix + "cache-not-in-place", {"mask": "self"}),
+        (prefix + "scale-n-embd", {"scale": "n_embd"}),
+        (prefix + "no-scale", {"scale": "none"}),
+        (prefix + "scale-head-dim-no-sqrt", {"scale": "dim"}),
+        (prefix + "heads-strided", {"heads": "strided"}),
+        (prefix + "missing-output-projection", {"project": False}),
+    ]
+
+
+def numeric_gradients(f, arrays):
+    """Central differences of the scalar f(*arrays) with respect to every entry of every array."""
+    grads = []
+    for a in arrays:
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + STEP
+            up = f(*arrays)
+            a[idx] = old - STEP
+            down = f(*arrays)
+            a[idx] = old
+            g[idx] = (up - down) / (2 * STEP)
+        grads.append(g)
+    return grads
+
+
+def random_layer(rng, n):
+    """Four (n, n) matrices with entries of std 1/sqrt(n): scores of a typical size of about 1."""
+    return {name: rng.normal(0.0, 1.0 / math.sqrt(n), (n, n)) for name in NAMES}
+
+
+# ------------------------------------------------------------ talking to the student's process
+
+class Kit:
+    """Helper lambdas in the student's process, made once per test."""
+
+    def __init__(self, student):
+        self.student = student
+        self._values = student.evaluate(TO_VALUES)
+        self._layer = student.evaluate(TO_LAYER)
+        self._read = student.evaluate(READ)
+
+    def rows(self, array):
+        """A 2-D float array as a list of lists of Values (proxies of the student's Values)."""
+        return self._values(np.asarray(array, dtype=float).tolist())
+
+    def vector(self, array):
+        return self.rows([array])[0]
+
+    def layer(self, W):
+        """The layer dict held in the student's process, and its matrices as proxies (for gradients)."""
+        mats = self._layer({name: W[name].tolist() for name in NAMES})
+        return self.student.hold(mats), mats
+
+    def data(self, obj):
+        return self._read(obj, "data")
+
+    def grad(self, obj):
+        return self._read(obj, "grad")
+
+    def backward(self, out, coefficients):
+        """backward() of sum(coefficients * out), built in the student's process."""
+        root = self.student.evaluate(WEIGHTED_SUM)(out, np.asarray(coefficients, dtype=float).tolist())
+        self.student.backward(root)
+
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def vector_of(got, length, what, length_message):
+    """The numbers read back from a returned vector, after checking its form."""
+    assert isinstance(got, list), f"{what} should return a list of Values"
+    assert len(got) == length, f"{what} {length_message}"
+    assert all(x is not None for x in got), f"{what} should return Value nodes, not plain numbers or other objects"
+    assert all(is_number(x) for x in got), f"{what} returned a Value whose data is not a finite number"
+    return np.array(got, dtype=float)
+
+
+def rows_of(got, shape, what, length_message):
+    """The numbers read back from a returned list of vectors, after checking its form."""
+    assert isinstance(got, list), f"{what} should return a list of outputs, one per position"
+    assert len(got) == shape[0], f"{what} should return one output per position"
+    return np.array([vector_of(row, shape[1], what, length_message) for row in got])
+
+
+def close(got, want, rtol=RTOL, atol=ATOL):
+    return want is not None and np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=rtol, atol=atol)
+
+
+def diagnose_unique(got, candidates, diagnose):
+    """Records the known mistake that reproduces what the student returned, unless several do."""
+    matched = {symptom for symptom, alternative in candidates if close(got, alternative)}
+    if len(matched) == 1:
+        diagnose(matched.pop())
+
+
+def diagnose_mistake(got, X, W, n_head, candidates, diagnose, **context):
+    """Records the known mistake of attention whose output matches what the student returned."""
+    diagnose_unique(got, [(symptom, ref_attention(X, W, n_head, **options, **context))
+                          for symptom, options in candidates], diagnose)
+
+
+def gradients_match(got, want):
+    return all(np.shape(g) == np.shape(w) and np.allclose(g, w, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+               for g, w in zip(got, want, strict=True))
+
+
+def grad_array(got, shape, what):
+    array = np.array(got, dtype=object)
+    assert array.shape == shape and all(is_number(x) for x in array.flat), \
+        f"the gradients of {what} could not be read after backward: keep them Values"
+    return array.astype(float)
+
+
+# ------------------------------------------------------------ Task A: attention_weights
+
+WEIGHT_LENGTH = "should return one weight per key"
+
+
+def call_weights(student, kit, q, K):
+    got = kit.data(student.attention_weights(kit.vector(q), kit.rows(K)))
+    return vector_of(got, len(K), "attention_weights", WEIGHT_LENGTH)
+
+
+def weights_candidates(q, K):
+    d, T = len(q), len(K)
+    return [("weights-no-scale", ref_weights(q, K, 1.0)),
+            ("weights-scale-by-d", ref_weights(q, K, 1 / d)),
+            ("weights-scale-by-length", ref_weights(q, K, 1 / math.sqrt(T)))]
+
+
+def check_weights(got, q, K, diagnose, message):
+    want = ref_weights(q, K)
+    if not close(got, want):
+        diagnose_unique(got, weights_candidates(q, K), diagnose)
+    assert close(got, want), message
+
+
+@weights_checkpoint
+def test_weights_sum_to_one(student, rng):
+    """The attention weights are positive, one per key, and sum to 1."""
+    kit = Kit(student)
+    for d, T in [(4, 3), (6, 5), (8, 2)]:
+        w = call_weights(student, kit, rng.normal(size=d), rng.normal(size=(T, d)))
+        assert np.all(w >= 0) and np.all(w <= 1), "every attention weight should lie between 0 and 1"
+        assert abs(w.sum() - 1) < 1e-9, "the attention weights should sum to 1 (a softmax over the keys)"
+
+
+@weights_checkpoint
+def test_weights_are_the_softmax_of_scaled_dot_products(student, rng, diagnose):
+    """The weights are softmax(q . k_t / sqrt(len(q))) over the keys."""
+    kit = Kit(student)
+    for d, T in [(4, 5), (8, 3), (5, 4)]:
+        q, K = rng.normal(size=d), rng.normal(size=(T, d))
+        check_weights(call_weights(student, kit, q, K), q, K, diagnose,
+                      "the weights should be the softmax of q . k_t / sqrt(len(q))")
+
+
+@weights_checkpoint
+def test_weights_scale_uses_the_length_of_q(student, rng, diagnose):
+    """The scale is 1/sqrt(len(q)), for short and long vectors and for few and many keys."""
+    kit = Kit(student)
+    for d, T in [(16, 3), (2, 8), (9, 4)]:
+        q, K = rng.normal(size=d), rng.normal(size=(T, d))
+        check_weights(call_weights(student, kit, q, K), q, K, diagnose,
+                      "the scale should be 1 / sqrt(len(q)): d is the length of the vectors, not the number "
+                      "of keys, and the square root matters")
+
+
+@weights_checkpoint
+def test_a_single_key_gets_all_the_attention(student, rng):
+    """With a single key the only weight is 1."""
+    kit = Kit(student)
+    d = int(rng.integers(3, 9))
+    w = call_weights(student, kit, rng.normal(size=d), rng.normal(size=(1, d)))
+    assert abs(w[0] - 1) < 1e-12, "with a single key its weight should be exactly 1"
+
+
+@weights_checkpoint
+def test_identical_keys_share_the_attention_equally(student, rng):
+    """Identical keys get equal weights, 1/T each."""
+    kit = Kit(student)
+    d, T = 5, int(rng.integers(2, 6))
+    K = np.tile(rng.normal(size=d), (T, 1))
+    w = call_weights(student, kit, rng.normal(size=d), K)
+    assert np.allclose(w, 1 / T, rtol=1e-9), "identical keys should get equal weights"
+
+
+@weights_checkpoint
+def test_large_scores_do_not_overflow(student, rng, diagnose):
+    """Very large scores give finite weights (a stable softmax)."""
+    kit = Kit(student)
+    d = 4
+    q = 30.0 + rng.normal(size=d)
+    K = np.vstack([30.0 + rng.normal(size=d), rng.normal(size=(2, d)), -30.0 + rng.normal(size=d)])
+    try:
+        got = kit.data(student.attention_weights(kit.vector(q), kit.rows(K)))
+    except Exception as error:
+        if "Overflow" in str(error):
+            diagnose("softmax-overflow")
+        raise
+    w = vector_of(got, len(K), "attention_weights", WEIGHT_LENGTH)
+    check_weights(w, q, K, diagnose, "with very large scores the weights are still softmax(q . k_t / sqrt(len(q)))")
+
+
+@weights_checkpoint
+def test_weights_pass_gradients_to_q_and_keys(student, rng, diagnose):
+    """Gradients flow from the weights back to the query and to every key (checked with finite differences)."""
+    kit = Kit(student)
+    d, T = 4, 3
+    q, K, c = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=T)
+    q_values, K_values = kit.vector(q), kit.rows(K)
+    out = student.attention_weights(q_values, K_values)
+    forward = vector_of(kit.data(out), T, "attention_weights", WEIGHT_LENGTH)
+    kit.backward(out, c)
+    got = [grad_array(kit.grad(q_values), (d,), "q"), grad_array(kit.grad(K_values), (T, d), "the keys")]
+    want = numeric_gradients(lambda q_, K_: float(c @ ref_weights(q_, K_)), [q.copy(), K.copy()])
+    if close(forward, ref_weights(q, K)) and not gradients_match(got, want):
+        diagnose("weights-graph-cut")
+    assert gradients_match(got, want), \
+        "the gradients of q and of the keys are wrong: build the scores from Value operations, not from .data"
+
+
+# ------------------------------------------------------------ Task B: attention_head
+
+HEAD_LENGTH = "should return one Value per entry of a value vector"
+
+
+def call_head(student, kit, q, K, V, diagnose=None):
+    try:
+        got = kit.data(student.attention_head(kit.vector(q), kit.rows(K), kit.rows(V)))
+    except Exception as error:
+        if diagnose and "IndexError" in str(error) and V.shape[1] < len(q):
+            diagnose("head-length-from-q")
+        raise
+    if diagnose and isinstance(got, list) and len(got) == len(q) != V.shape[1]:
+        diagnose("head-length-from-q")
+    return vector_of(got, V.shape[1], "attention_head", HEAD_LENGTH)
+
+
+def check_head(got, q, K, V, diagnose, message):
+    want = ref_head(q, K, V)
+    if not close(got, want) and K.shape == V.shape and close(got, ref_weights(q, K) @ K):
+        diagnose("head-sums-keys")
+    assert close(got, want), message
+
+
+@head_checkpoint
+def test_head_is_the_weighted_sum_of_the_values(student, rng, diagnose):
+    """The head's output is the sum over positions of weight_t * values[t]."""
+    kit = Kit(student)
+    for d, T in [(4, 3), (6, 5)]:
+        q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, d))
+        check_head(call_head(student, kit, q, K, V, diagnose), q, K, V, diagnose,
+                   "the output should be the sum over t of weights[t] * values[t] (the values, not the keys)")
+
+
+@head_checkpoint
+def test_values_may_be_longer_or_shorter_than_the_query(student, rng, diagnose):
+    """Values of another length than q give an output of the values' length."""
+    kit = Kit(student)
+    for d, T, dv in [(4, 3, 6), (6, 4, 2)]:
+        q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, dv))
+        check_head(call_head(student, kit, q, K, V, diagnose), q, K, V, diagnose,
+                   "the output should have one entry per entry of a value vector, each a weighted sum")
+
+
+@head_checkpoint
+def test_one_position_hands_over_its_value(student, rng, diagnose):
+    """With a single key the output is that position's value."""
+    kit = Kit(student)
+    q, K, V = rng.normal(size=5), rng.normal(size=(1, 5)), rng.normal(size=(1, 5))
+    got = call_head(student, kit, q, K, V, diagnose)
+    assert close(got, V[0]), "with a single key the output should be exactly its value"
+
+
+@head_checkpoint
+def test_identical_keys_average_the_values(student, rng, diagnose):
+    """Identical keys give the plain average of the values."""
+    kit = Kit(student)
+    T = int(rng.integers(2, 6))
+    q, K, V = rng.normal(size=4), np.tile(rng.normal(size=4), (T, 1)), rng.normal(size=(T, 4))
+    got = call_head(student, kit, q, K, V, diagnose)
+    assert close(got, V.mean(axis=0)), "with identical keys the output should be the mean of the values"
+
+
+@head_checkpoint
+def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
+    """Gradients flow from the head's output to the query, the keys and the values (finite differences)."""
+    kit = Kit(student)
+    d, T = 4, 3
+    q, K, V, c = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, d)), rng.normal(size=d)
+    q_values, K_values, V_values = kit.vector(q), kit.rows(K), kit.rows(V)
+    out = student.attention_head(q_values, K_values, V_values)
+    forward = vector_of(kit.data(out), d, "attention_head", HEAD_LENGTH)
+    kit.backward(out, c)
+    got = [grad_array(kit.grad(q_values), (d,), "q"), grad_array(kit.grad(K_values), (T, d), "the keys"),
+           grad_array(kit.grad(V_values), (T, d), "the values")]
+    want = numeric_gradients(lambda q_, K_, V_: float(c @ ref_head(q_, K_, V_)), [q.copy(), K.copy(), V.copy()])
+    if close(forward, ref_head(q, K, V)) and not gradients_match(got, want):
+        diagnose("head-graph-cut")
+    assert gradients_match(got, want), \
+        "the gradients of the query, keys or values are wrong: build the output from Value operations"
+
+
+# ------------------------------------------------------------ Task C: multi_head_attention
+
+MHA_LENGTH = "should return a vector of n_embd Values"
+
+
+def feed(student, kit, X, layer, n_head, keys=None, values=None):
+    """Calls multi_head_attention once per position with the same caches; returns outputs and caches."""
+    keys = student.hold([]) if keys is None else keys
+    values = student.hold([]) if values is None else values
+    mha = student.multi_head_attention
+    outs = [mha(x, layer, keys, values, n_head) for x in kit.rows(X)]
+    return outs, keys, values
+
+
+def mha_outputs(student, kit, X, W, n_head):
+    layer, _ = kit.layer(W)
+    outs, keys, values = feed(student, kit, X, layer, n_head)
+    return rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH), keys, values
+
+
+def check_mha_sequence(student, rng, diagnose, n, n_head, T, message):
+    kit = Kit(student)
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    got, _, _ = mha_outputs(student, kit, X, W, n_head)
+    want = ref_attention(X, W, n_head)
+    if not close(got, want):
+        diagnose_mistake(got, X, W, n_head, mistakes("mha:"), diagnose)
+    assert close(got, want), message
+
+
+@mha_checkpoint
+def test_cache_grows_by_one_key_and_one_value_per_call(student, rng, diagnose):
+    """Each call appends one k to keys and one v to values, changing the caller's lists in place."""
+    kit = Kit(student)
+    n, T = 4, 3
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    keys, values = student.hold([]), student.hold([])
+    for t, x in enumerate(kit.rows(X)):
+        out = student.multi_head_attention(x, layer, keys, values, 2)
+        got_keys, got_values = kit.data(keys), kit.data(values)
+        if t == 0 and got_keys == [] and isinstance(kit.data(out), list):
+            diagnose("mha:cache-not-in-place")
+        assert len(got_keys) == t + 1 and len(got_values) == t + 1, \
+            "each call should append exactly one k to keys and one v to values, in place (keys.append(k))"
+
+
+@mha_checkpoint
+def test_cache_holds_the_projected_keys_and_values(student, rng):
+    """The cache holds k = linear(x, attn_wk) and v = linear(x, attn_wv) of every position, in order."""
+    kit = Kit(student)
+    n, T = 6, 3
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    _, keys, values = mha_outputs(student, kit, X, W, 2)
+    cached_k = rows_of(kit.data(keys), X.shape, "the keys cache", "entries should be vectors of n_embd Values")
+    cached_v = rows_of(kit.data(values), X.shape, "the values cache", "entries should be vectors of n_embd Values")
+    assert close(cached_k, X @ W["attn_wk"].T), "keys should hold k = linear(x, layer['attn_wk']) of each position"
+    assert close(cached_v, X @ W["attn_wv"].T), "values should hold v = linear(x, layer['attn_wv']) of each position"
+
+
+@mha_checkpoint
+def test_first_position_attends_to_itself(student, rng):
+    """At the first position (an empty cache) each head returns its own value: out = Wo (Wv x)."""
+    kit = Kit(student)
+    n = 8
+    X, W = rng.normal(size=(1, n)), random_layer(rng, n)
+    got, _, _ = mha_outputs(student, kit, X, W, 2)
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), \
+        "with an empty cache the position attends only to itself: the output should be linear(v, attn_wo)"
+
+
+@mha_checkpoint
+def test_a_position_attends_to_the_cache_and_to_itself(student, rng, diagnose):
+    """With earlier keys and values in the cache, the new position attends to all of them and to itself."""
+    kit = Kit(student)
+    n, P = 8, 2
+    X, W = rng.normal(size=(1, n)), random_layer(rng, n)
+    cache_k, cache_v = rng.normal(size=(P, n)), rng.normal(size=(P, n))
+    layer, _ = kit.layer(W)
+    keys, values = student.hold(kit.rows(cache_k)), student.hold(kit.rows(cache_v))
+    outs, _, _ = feed(student, kit, X, layer, 2, keys, values)
+    got = rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH)
+    want = ref_attention(X, W, 2, cache_k=cache_k, cache_v=cache_v)
+    if not close(got, want):
+        candidates = [("mha:cache-after-attending", {"mask": "past"})] + mistakes("mha:")
+        diagnose_mistake(got, X, W, 2, candidates, diagnose, cache_k=cache_k, cache_v=cache_v)
+    assert close(got, want), \
+        "the new position should attend over every cached key and value and its own: append k and v first"
+
+
+@mha_checkpoint
+def test_outputs_of_a_sequence_match_the_reference(student, rng, diagnose):
+    """Fed one position at a time, multi_head_attention gives the right output at every position."""
+    check_mha_sequence(student, rng, diagnose, 8, 2, 4,
+                       "the outputs of a sequence fed one position at a time are wrong")
+
+
+@mha_checkpoint
+def test_each_head_is_scaled_by_its_own_size(student, rng, diagnose):
+    """Each head's scores are scaled by 1/sqrt(head_dim), not 1/sqrt(n_embd)."""
+    check_mha_sequence(student, rng, diagnose, 6, 2, 3,
+                       "each head's scores should be divided by sqrt(head_dim), head_dim = n_embd // n_head")
+
+
+@mha_checkpoint
+def test_heads_use_contiguous_slices(student, rng, diagnose):
+    """Head h uses the contiguous slice [h*head_dim:(h+1)*head_dim] of q, keys and values."""
+    check_mha_sequence(student, rng, diagnose, 4, 2, 4,
+                       "head h should use the contiguous slice [h*head_dim:(h+1)*head_dim] of q, of every key "
+                       "and of every value, and the head outputs should be concatenated in order")
+
+
+@mha_checkpoint
+def test_four_heads(student, rng, diagnose):
+    """Four heads of two entries each."""
+    check_mha_sequence(student, rng, diagnose, 8, 4, 3, "the outputs with four heads are wrong")
+
+
+@mha_checkpoint
+def test_a_single_head_over_the_whole_vector(student, rng, diagnose):
+    """With n_head = 1 there is one head over the whole vectors."""
+    check_mha_sequence(student, rng, diagnose, 4, 1, 3, "the outputs with a single head are wrong")
+
+
+@mha_checkpoint
+def test_multi_head_attention_gradients(student, rng, diagnose):
+    """Gradients reach all four matrices and every input through the cache (finite differences)."""
+    kit = Kit(student)
+    n, n_head, T = 4, 2, 3
+    X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
+    layer, mats = kit.layer(W)
+    X_values = kit.rows(X)
+    keys, values = student.hold([]), student.hold([])
+    outs = [student.multi_head_attention(x, layer, keys, values, n_head) for x in X_values]
+    forward = rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH)
+    kit.backward(outs, c)
+    got = [grad_array(kit.grad(mats[name]), (n, n), name) for name in NAMES]
+    got.append(grad_array(kit.grad(X_values), X.shape, "the inputs"))
+
+    def loss(wq, wk, wv, wo, xs):
+        return float(np.sum(c * ref_cached(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
+
+    want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
+    if close(forward, ref_attention(X, W, n_head)) and not gradients_match(got, want):
+        diagnose("mha:graph-cut")
+    assert gradients_match(got, want), \
+        "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
+
+
+# ------------------------------------------------------------ Task D: causal_self_attention
+
+CAUSAL_LENGTH = "should return, for every position, a vector of n_embd Values"
+
+
+def causal_outputs(student, kit, X, layer, n_head):
+    return rows_of(kit.data(student.causal_self_attention(kit.rows(X), layer, n_head)), X.shape,
+                   "causal_self_attention", CAUSAL_LENGTH)
+
+
+def check_causal(got, X, W, n_head, diagnose, message, want=None):
+    want = ref_attention(X, W, n_head) if want is None else want
+    if not close(got, want):
+        diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
+    assert close(got, want), message
+
+
+@causal_checkpoint
+def test_one_output_per_position(student, rng):
+    """causal_self_attention returns one vector of n_embd Values per position."""
+    kit = Kit(student)
+    for n, T in [(4, 3), (6, 5)]:
+        layer, _ = kit.layer(random_layer(rng, n))
+        causal_outputs(student, kit, rng.normal(size=(T, n)), layer, 2)
+
+
+@causal_checkpoint
+def test_whole_sequence_outputs_match_the_reference(student, rng, diagnose):
+    """Every output of a whole sequence is right."""
+    kit = Kit(student)
+    n, n_head, T = 8, 2, 5
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    check_causal(causal_outputs(student, kit, X, layer, n_head), X, W, n_head, diagnose,
+                 "the outputs of the whole sequence are wrong")
+
+
+@causal_checkpoint
+def test_whole_sequence_equals_one_position_at_a_time(student, rng, diagnose):
+    """The whole-sequence outputs equal those of a cache fed one position at a time."""
+    kit = Kit(student)
+    n, n_head, T = 6, 2, 4
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    check_causal(causal_outputs(student, kit, X, layer, n_head), X, W, n_head, diagnose,
+                 "the whole-sequence outputs differ from attention fed one position at a time with a cache",
+                 want=ref_cached(X, W, n_head))
+
+
+@causal_checkpoint
+def test_the_first_output_sees_only_the_first_token(student, rng, diagnose):
+    """Output 0 attends only to position 0: it is Wo (Wv x_0)."""
+    kit = Kit(student)
+    n, n_head, T = 6, 2, 4
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    got = causal_outputs(student, kit, X, layer, n_head)
+    if not close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]):
+        diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), \
+        "the first position should attend only to itself: the mask must hide every later position"
+
+
+@causal_checkpoint
+def test_a_single_position(student, rng):
+    """A sequence of one position gives Wo (Wv x)."""
+    kit = Kit(student)
+    n = 4
+    X, W = rng.normal(size=(1, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    got = causal_outputs(student, kit, X, layer, 2)
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), "a single position should attend only to itself"
+
+
+@causal_checkpoint
+def test_nothing_is_kept_between_calls(student, rng, diagnose):
+    """Two different sequences in a row, then the first again: each call stands on its own."""
+    kit = Kit(student)
+    n, n_head = 4, 2
+    W = random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    A, B = rng.normal(size=(3, n)), rng.normal(size=(4, n))
+    results = [(causal_outputs(student, kit, X, layer, n_head), X) for X in (A, B, A)]
+    right = [close(got, ref_attention(X, W, n_head)) for got, X in results]
+    if not np.allclose(results[0][0], results[2][0], rtol=1e-12, atol=1e-12):
+        diagnose("causal:keeps-state")
+    assert all(right), \
+        "each call should work on its own sequence only: create fresh lists inside the function at every call"
+
+
+@causal_checkpoint
+def test_causal_self_attention_gradients(student, rng, diagnose):
+    """Gradients reach all four matrices and every input of the sequence (finite differences)."""
+    kit = Kit(student)
+    n, n_head, T = 4, 2, 3
+    X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
+    layer, mats = kit.layer(W)
+    X_values = kit.rows(X)
+    outs = student.causal_self_attention(X_values, layer, n_head)
+    forward = rows_of(kit.data(outs), X.shape, "causal_self_attention", CAUSAL_LENGTH)
+    kit.backward(outs, c)
+    got = [grad_array(kit.grad(mats[name]), (n, n), name) for name in NAMES]
+    got.append(grad_array(kit.grad(X_values), X.shape, "the inputs"))
+
+    def loss(wq, wk, wv, wo, xs):
+        return float(np.sum(c * ref_attention(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
+
+    want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
+    if close(forward, ref_attention(X, W, n_head)) and not gradients_match(got, want):
+        diagnose("causal:graph-cut")
+    assert gradients_match(got, want), \
+        "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
+
+
+# ------------------------------------------------------------ milestone
+
+def check_later_tokens(student, rng, diagnose, n, n_head, T):
+    kit = Kit(student)
+    X, W = rng.normal(size=(T, n)), random_layer(rng, n)
+    layer, _ = kit.layer(W)
+    before = causal_outputs(student, kit, X, layer, n_head)
+    for j in range(1, T):
+        changed = X.copy()
+        changed[j] = rng.normal(size=n)
+        after = causal_outputs(student, kit, changed, layer, n_head)
+        earlier_kept = np.allclose(after[:j], before[:j], rtol=1e-12, atol=1e-12)
+        if not earlier_kept:
+            diagnose("milestone:sees-the-future")
+        assert earlier_kept, "changing a later token changed an earlier output: output t must depend on 0..t only"
+        moved = np.abs(after[j:] - before[j:]).max(axis=1) > 1e-9
+        assert moved.all(), \
+            "changing a token should change the outputs at its own position and after it: they attend to it"
+
+
+@milestone
+def test_milestone_later_tokens_never_change_earlier_outputs(student, rng, diagnose):
+    """Changing any later token leaves every earlier output unchanged and changes the later ones."""
+    check_later_tokens(student, rng, diagnose, 8, 2, 5)
+
+
+@milestone
+def test_milestone_holds_for_another_layer_size(student, rng, diagnose):
+    """The same holds for a smaller layer and a different sequence length."""
+    check_later_tokens(student, rng, diagnose, 4, 2, 4)
+
+
+# ------------------------------------------------------------ checkpoint questions
+
+def check_answer(student, name):
+    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
+    return getattr(student, name)
+
+
+@pytest.mark.checkpoint("q1")
+def test_q1_weight_of_the_first_key(student):
+    """Q1: the attention weight of the first key."""
+    answer = check_answer(student, "ANSWER_Q1")
+    assert is_number(answer), "ANSWER_Q1 should be a number"
+    want = float(np_softmax(np.array([4.0, 0.0, -4.0]) / 2)[0])
+    assert abs(answer - want) <= 6e-4, \
+        "ANSWER_Q1 is not that weight: compute the dot products, divide by sqrt(len(q)), then take the softmax"
+
+
+@pytest.mark.checkpoint("q2")
+def test_q2_why_no_queries_in_the_cache(student):
+    """Q2: why the cache keeps keys and values but not queries."""
+    answer = check_answer(student, "ANSWER_Q2")
+    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "a", \
+        "ANSWER_Q2 is not the right choice: which vectors of earlier positions does a later step use?"
+
+
+@pytest.mark.checkpoint("q3")
+def test_q3_unmasked_pairs(student):
+    """Q3: how many (query, key) pairs one head scores for T = 6."""
+    answer = check_answer(student, "ANSWER_Q3")
+    assert is_number(answer) and answer == int(answer), "ANSWER_Q3 should be an int"
+    assert answer == 6 * 7 // 2, "ANSWER_Q3 is not the number of unmasked pairs: row t keeps positions 0..t"
