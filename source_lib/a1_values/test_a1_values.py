@@ -10,6 +10,8 @@ import math
 
 import pytest
 
+from autograder.suite.trusted import check_answer, is_number, is_value, signed
+
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
 nodes_checkpoint = pytest.mark.checkpoint("graph_nodes")
@@ -23,26 +25,9 @@ MAX_NODES = 2000  # far more than any expression in this file builds
 
 # ------------------------------------------------------------ trusted helpers
 
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def close(actual, expected, rel=1e-9):
     """True when actual is a real number close to the trusted expected value."""
     return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12)
-
-
-def is_value(student, x):
-    """True when x is a Value node in the student's process."""
-    if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
-        return False
-    return student.type_name(x) == "Value"
-
-
-def signed(rng, low, high):
-    """A random float with magnitude in [low, high] and a random sign."""
-    magnitude = float(rng.uniform(low, high))
-    return magnitude if rng.random() < 0.5 else -magnitude
 
 
 def distinct_pair(rng):
@@ -709,11 +694,6 @@ def test_milestone_expression_on_other_inputs(student, rng):
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_node_count(student):

@@ -11,6 +11,8 @@ import math
 
 import pytest
 
+from autograder.suite.trusted import check_answer, is_number, is_value, signed
+
 atomic = pytest.mark.checkpoint("atomic_rules")
 tools = pytest.mark.checkpoint("gradient_tools")
 composed = pytest.mark.checkpoint("composed_rules")
@@ -22,10 +24,6 @@ MAX_NODES = 500  # far more than any expression in this file builds
 
 # ------------------------------------------------------------ trusted helpers
 
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def close(actual, expected, rel=1e-9, abs_tol=1e-12):
     """True when actual is a real number close to the trusted expected value."""
     return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
@@ -34,12 +32,6 @@ def close(actual, expected, rel=1e-9, abs_tol=1e-12):
 def exact(actual, expected):
     """Equal to the exact derivative to about 12 significant digits: what a correct formula gives."""
     return close(actual, expected, rel=1e-12, abs_tol=1e-14)
-
-
-def signed(rng, low, high):
-    """A random float with magnitude in [low, high] and a random sign."""
-    magnitude = float(rng.uniform(low, high))
-    return magnitude if rng.random() < 0.5 else -magnitude
 
 
 def distinct_pair(rng):
@@ -60,12 +52,6 @@ def entries(result, count, call, diagnose):
         f"{call} should return {count} entr{'y' if count == 1 else 'ies'}: one per Value input of the operation"
     assert all(is_number(v) for v in result), f"{call} should hold plain numbers (floats)"
     return result
-
-
-def is_value(student, x):
-    if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
-        return False
-    return student.type_name(x) == "Value"
 
 
 def trusted_derivatives(student, root, inputs):
@@ -618,11 +604,6 @@ def test_milestone_gradient_check_of_softplus(student, rng):
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_forward_difference_error(student):

@@ -19,6 +19,8 @@ from collections import deque
 
 import pytest
 
+from autograder.suite.trusted import check_answer, is_number, signed
+
 basics = pytest.mark.checkpoint("backward_basics")
 accumulate = pytest.mark.checkpoint("accumulate")
 order_checkpoint = pytest.mark.checkpoint("backward_order")
@@ -49,10 +51,6 @@ README = ("lambda a, b: ((c := a + b), (d := a * b + b**3), (c := c + (c + 1)), 
 
 # ------------------------------------------------------------ trusted numbers
 
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def close(actual, expected, rel=1e-9, abs_tol=1e-12):
     """True when actual is a real number close to the trusted expected value."""
     return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
@@ -64,12 +62,6 @@ def all_close(actual, expected, rel=1e-9):
         return False
     floor = 1e-11 * max([1.0] + [abs(e) for e in expected])
     return all(close(a, e, rel, floor) for a, e in zip(actual, expected, strict=True))
-
-
-def signed(rng, low, high):
-    """A random float with magnitude in [low, high] and a random sign."""
-    magnitude = float(rng.uniform(low, high))
-    return magnitude if rng.random() < 0.5 else -magnitude
 
 
 def distinct_pair(rng):
@@ -965,11 +957,6 @@ def test_milestone_expression_at_other_points(student, rng):
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_gradient_of_repeated_tripling(student):

@@ -14,6 +14,8 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from autograder.suite.trusted import check_answer, is_number, is_value, signed
+
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
 fit = pytest.mark.checkpoint("fit_line")
@@ -27,10 +29,6 @@ HIDDEN = 8  # hidden units of the milestone's MLP
 
 # ------------------------------------------------------------ trusted helpers
 
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def close(actual, expected, rel=1e-9, abs_tol=1e-12):
     """True when actual is a real number close to the trusted expected value."""
     return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
@@ -39,19 +37,6 @@ def close(actual, expected, rel=1e-9, abs_tol=1e-12):
 def all_close(actual, expected, rel=1e-9, abs_tol=1e-12):
     return (isinstance(actual, (list, tuple)) and len(actual) == len(expected)
             and all(close(a, e, rel, abs_tol) for a, e in zip(actual, expected, strict=True)))
-
-
-def is_value(student, x):
-    """True when x is a Value node in the student's process."""
-    if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
-        return False
-    return student.type_name(x) == "Value"
-
-
-def signed(rng, low, high):
-    """A random float with magnitude in [low, high] and a random sign."""
-    magnitude = float(rng.uniform(low, high))
-    return magnitude if rng.random() < 0.5 else -magnitude
 
 
 class Lab:
@@ -759,11 +744,6 @@ def test_milestone_training_lowers_the_loss(student, lab, rng):
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_diverging_learning_rate(student):

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import StudentRaised
+from autograder.suite.trusted import check_answer, is_number
 
 vocab = pytest.mark.checkpoint("vocab")
 matrices = pytest.mark.checkpoint("matrices")
@@ -93,10 +94,6 @@ def near(actual, expected, rel=1e-9, abs_=1e-12):
         return False
     b = np.asarray(expected, dtype=float)
     return a.shape == b.shape and bool(np.all(np.isfinite(a))) and bool(np.allclose(a, b, rtol=rel, atol=abs_))
-
-
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 # ------------------------------------------------------------ talking to the student's process
@@ -864,11 +861,6 @@ def test_bigram_table_is_close_to_the_count_model_on_held_out_names(submitted_fi
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_predictions_in_one_name(student):

@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pytest
 
+from autograder.suite.trusted import check_answer
+
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
 mha_checkpoint = pytest.mark.checkpoint("multi_head_attention")
@@ -713,11 +715,6 @@ def test_milestone_holds_for_another_layer_size(student, rng, diagnose):
 
 
 # ------------------------------------------------------------ checkpoint questions
-
-def check_answer(student, name):
-    assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
-    return getattr(student, name)
-
 
 @pytest.mark.checkpoint("q1")
 def test_q1_weight_of_the_first_key(student):
