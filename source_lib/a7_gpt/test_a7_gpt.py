@@ -1,0 +1,1177 @@
+"""Hidden tests for a7_gpt: a GPT, its training and its behaviour.
+
+These tests run on the trusted side. `student` calls into the student's
+process; every number compared here comes back as plain data, and every
+expected value is computed in this module by a trusted numpy reference of
+the model (microgpt's forward pass, position by position). Trusted weights
+travel into the sandbox as plain floats and become Values there. Each
+docstring is the feedback line a student reads when the test fails; the
+assertion messages speak to the student and never contain expected values
+or hidden inputs.
+
+The capstone and Q1/Q3 read the handed-in checkpoint.json on the trusted
+side and score it with the same numpy reference; the held-out names are
+read here and never enter the sandbox.
+"""
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.suite.trusted import check_answer, is_value
+
+init_checkpoint = pytest.mark.checkpoint("init_params")
+mlp_checkpoint = pytest.mark.checkpoint("mlp")
+gpt_checkpoint = pytest.mark.checkpoint("gpt")
+loss_checkpoint = pytest.mark.checkpoint("sequence_loss")
+train_checkpoint = pytest.mark.checkpoint("train")
+sample_checkpoint = pytest.mark.checkpoint("sample")
+capstone = pytest.mark.checkpoint("capstone")
+
+REFERENCE = {"vocab_size": 27, "n_layer": 1, "n_embd": 16, "n_head": 4, "block_size": 16}
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+HELD_OUT = Path(__file__).resolve().parent.parent / "data" / "heldout_names.txt"
+# The bar for the held-out NLL per token, set from measurements (see rubric.toml):
+# untrained about 3.30, the solution's 200 steps about 2.47, a count bigram 2.48.
+BAR = 2.60
+LR, BETA1, BETA2, EPS = 0.01, 0.85, 0.99, 1e-8
+INIT_STD = 0.08
+LAYER_TABLES = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
+SAMPLE_NAMES = ["emma", "olivia", "ava", "mia", "liam", "noah", "zoe", "max", "ivy", "leo", "kai", "eva"]
+
+
+# ------------------------------------------------------------ trusted reference (numpy, plain floats)
+
+def shapes(config):
+    """name -> (rows, columns) of every parameter matrix of a config."""
+    v, d, b = config["vocab_size"], config["n_embd"], config["block_size"]
+    out = {"wte": (v, d), "wpe": (b, d), "lm_head": (v, d)}
+    for i in range(config["n_layer"]):
+        for name in LAYER_TABLES[:4]:
+            out[f"layer{i}.{name}"] = (d, d)
+        out[f"layer{i}.mlp_fc1"] = (4 * d, d)
+        out[f"layer{i}.mlp_fc2"] = (d, 4 * d)
+    return out
+
+
+def random_weights(rng, config, std=0.4, extra_positions=0):
+    weights = {name: rng.normal(0.0, std, size) for name, size in shapes(config).items()}
+    if extra_positions:
+        more = rng.normal(0.0, std, (extra_positions, config["n_embd"]))
+        weights["wpe"] = np.vstack([weights["wpe"], more])
+    return weights
+
+
+def rms(x):
+    return x / np.sqrt(np.mean(x * x) + 1e-5)
+
+
+def softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum()
+
+
+def ref_mlp(x, fc1, fc2, bug=None):
+    hidden = fc1 @ x
+    if bug != "mlp-no-relu":
+        hidden = np.maximum(hidden, 0.0)
+    out = fc2 @ hidden
+    if bug == "mlp-relu-output":
+        out = np.maximum(out, 0.0)
+    return out
+
+
+def ref_attention(x, weights, prefix, keys, values, n_head):
+    q = weights[prefix + "attn_wq"] @ x
+    keys.append(weights[prefix + "attn_wk"] @ x)
+    values.append(weights[prefix + "attn_wv"] @ x)
+    k, v = np.array(keys), np.array(values)
+    head_dim = len(x) // n_head
+    heads = []
+    for h in range(n_head):
+        part = slice(h * head_dim, (h + 1) * head_dim)
+        heads.append(softmax(k[:, part] @ q[part] / math.sqrt(head_dim)) @ v[:, part])
+    return weights[prefix + "attn_wo"] @ np.concatenate(heads)
+
+
+def ref_logits(weights, config, tokens, bug=None):
+    """The logits at every position of tokens, fed one position at a time; `bug` makes a known wrong variant."""
+    layers = config["n_layer"]
+    keys, values = [[] for _ in range(layers)], [[] for _ in range(layers)]
+    rows = []
+    for pos, token in enumerate(tokens):
+        x = weights["wte"][token] + (0.0 if bug == "no-position" else weights["wpe"][pos])
+        x = rms(x)
+        for i in range(layers):
+            prefix = "layer0." if bug == "same-layer" else f"layer{i}."
+            if bug == "cache-not-used":
+                keys[i], values[i] = [], []
+            fc1, fc2 = weights[prefix + "mlp_fc1"], weights[prefix + "mlp_fc2"]
+            if bug == "post-norm":
+                x = rms(x + ref_attention(x, weights, prefix, keys[i], values[i], config["n_head"]))
+                x = rms(x + ref_mlp(x, fc1, fc2))
+                continue
+            attended = ref_attention(rms(x), weights, prefix, keys[i], values[i], config["n_head"])
+            x = attended if bug in ("no-residual", "no-attention-residual") else x + attended
+            processed = ref_mlp(rms(x), fc1, fc2)
+            x = processed if bug in ("no-residual", "no-mlp-residual") else x + processed
+        rows.append(weights["lm_head"] @ x)
+    return np.array(rows)
+
+
+def log_softmax(logits):
+    top = np.max(logits, axis=-1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
+
+
+def ref_loss(weights, config, tokens, bug=None):
+    """Mean next-token cross-entropy over min(block_size, len(tokens) - 1) positions (or a known wrong variant)."""
+    n = len(tokens) - 1 if bug == "block-size-ignored" else min(config["block_size"], len(tokens) - 1)
+    forward_bug = "cache-not-used" if bug == "loss-cache-reset" else None
+    logp = log_softmax(ref_logits(weights, config, tokens[:n], forward_bug))
+    shift = 0 if bug == "targets-not-shifted" else 1
+    losses = [-logp[pos, tokens[pos + shift]] for pos in range(n)]
+    return float(np.sum(losses) if bug == "loss-summed" else np.mean(losses))
+
+
+def rms_rows(x):
+    """Every row (last axis) of x divided by its root mean square, and the scale used."""
+    scale = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-5)
+    return x * scale, scale
+
+
+def rms_rows_back(x, scale, grad):
+    """The gradient reaching x through rms_rows, given the gradient of its output."""
+    return scale * grad - x * scale ** 3 * np.sum(grad * x, axis=-1, keepdims=True) / x.shape[-1]
+
+
+def batch_logits(weights, config, tokens):
+    """Logits of a batch of equally long sequences (shape B x n), all positions at once with a causal mask."""
+    tokens = np.asarray(tokens)
+    n, n_head = tokens.shape[1], config["n_head"]
+    x, _ = rms_rows(weights["wte"][tokens] + weights["wpe"][:n])
+    future = np.triu(np.ones((n, n), dtype=bool), 1)
+    for i in range(config["n_layer"]):
+        p = f"layer{i}."
+        xn, _ = rms_rows(x)
+        q, k, v = xn @ weights[p + "attn_wq"].T, xn @ weights[p + "attn_wk"].T, xn @ weights[p + "attn_wv"].T
+        head_dim = x.shape[-1] // n_head
+        heads = []
+        for h in range(n_head):
+            part = slice(h * head_dim, (h + 1) * head_dim)
+            scores = np.where(future, -np.inf, q[..., part] @ np.swapaxes(k[..., part], -1, -2) / math.sqrt(head_dim))
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            heads.append((scores / scores.sum(axis=-1, keepdims=True)) @ v[..., part])
+        x = x + np.concatenate(heads, axis=-1) @ weights[p + "attn_wo"].T
+        xn, _ = rms_rows(x)
+        x = x + np.maximum(xn @ weights[p + "mlp_fc1"].T, 0.0) @ weights[p + "mlp_fc2"].T
+    return x @ weights["lm_head"].T
+
+
+def seq_loss_sum(weights, config, tokens):
+    """(sum of the next-token losses, number of predictions) over min(block_size, len - 1) positions."""
+    n = min(config["block_size"], len(tokens) - 1)
+    logp = log_softmax(batch_logits(weights, config, [tokens[:n]])[0])
+    return float(-logp[np.arange(n), tokens[1:n + 1]].sum()), n
+
+
+def seq_grad(weights, config, tokens, upstream):
+    """(logits, exact gradients of every parameter) by backpropagation through the whole sequence, for a
+    loss whose gradient with respect to the logits is upstream(logits)."""
+    n, n_head = len(tokens), config["n_head"]
+    head_dim = config["n_embd"] // n_head
+    future = np.triu(np.ones((n, n), dtype=bool), 1)
+    embedded = weights["wte"][tokens] + weights["wpe"][:n]
+    x, scale0 = rms_rows(embedded)
+    saved = []
+    for i in range(config["n_layer"]):
+        p = f"layer{i}."
+        xn, scale1 = rms_rows(x)
+        q, k, v = xn @ weights[p + "attn_wq"].T, xn @ weights[p + "attn_wk"].T, xn @ weights[p + "attn_wv"].T
+        attention, heads = [], []
+        for h in range(n_head):
+            part = slice(h * head_dim, (h + 1) * head_dim)
+            scores = np.where(future, -np.inf, q[:, part] @ k[:, part].T / math.sqrt(head_dim))
+            scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+            attention.append(scores / scores.sum(axis=1, keepdims=True))
+            heads.append(attention[-1] @ v[:, part])
+        mixed = np.concatenate(heads, axis=1)
+        middle = x + mixed @ weights[p + "attn_wo"].T
+        xn2, scale2 = rms_rows(middle)
+        pre = xn2 @ weights[p + "mlp_fc1"].T
+        hidden = np.maximum(pre, 0.0)
+        saved.append((x, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2, pre, hidden))
+        x = middle + hidden @ weights[p + "mlp_fc2"].T
+    logits = x @ weights["lm_head"].T
+    d_logits = upstream(logits)
+    grads = {name: np.zeros_like(table) for name, table in weights.items()}
+    grads["lm_head"] = d_logits.T @ x
+    dx = d_logits @ weights["lm_head"]
+    for i in reversed(range(config["n_layer"])):
+        p = f"layer{i}."
+        start, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2, pre, hidden = saved[i]
+        grads[p + "mlp_fc2"] = dx.T @ hidden
+        d_pre = (dx @ weights[p + "mlp_fc2"]) * (pre > 0)
+        grads[p + "mlp_fc1"] = d_pre.T @ xn2
+        d_middle = dx + rms_rows_back(middle, scale2, d_pre @ weights[p + "mlp_fc1"])
+        grads[p + "attn_wo"] = d_middle.T @ mixed
+        d_mixed = d_middle @ weights[p + "attn_wo"]
+        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        for h in range(n_head):
+            part, a = slice(h * head_dim, (h + 1) * head_dim), attention[h]
+            dv[:, part] = a.T @ d_mixed[:, part]
+            da = d_mixed[:, part] @ v[:, part].T
+            d_scores = a * (da - np.sum(da * a, axis=1, keepdims=True)) / math.sqrt(head_dim)
+            dq[:, part] = d_scores @ k[:, part]
+            dk[:, part] = d_scores.T @ q[:, part]
+        grads[p + "attn_wq"], grads[p + "attn_wk"], grads[p + "attn_wv"] = dq.T @ xn, dk.T @ xn, dv.T @ xn
+        d_xn = dq @ weights[p + "attn_wq"] + dk @ weights[p + "attn_wk"] + dv @ weights[p + "attn_wv"]
+        dx = d_middle + rms_rows_back(start, scale1, d_xn)
+    d_embedded = rms_rows_back(embedded, scale0, dx)
+    np.add.at(grads["wte"], tokens, d_embedded)
+    grads["wpe"][:n] = d_embedded
+    return logits, grads
+
+
+def loss_grad(weights, config, tokens):
+    """(mean next-token loss, its exact gradients) over min(block_size, len(tokens) - 1) positions."""
+    n = min(config["block_size"], len(tokens) - 1)
+    targets = np.array(tokens[1:n + 1])
+    found = {}
+
+    def upstream(logits):
+        probs = np.exp(log_softmax(logits))
+        found["loss"] = float(-np.log(probs[np.arange(n), targets]).mean())
+        probs[np.arange(n), targets] -= 1.0
+        return probs / n
+
+    _, grads = seq_grad(weights, config, list(tokens[:n]), upstream)
+    return found["loss"], grads
+
+
+def ref_train(weights, config, docs, steps, seed, bug=None):
+    """Trusted replay of train: (losses, weights after), or a known wrong variant."""
+    weights = {k: v.copy() for k, v in weights.items()}
+    chars = sorted(set("".join(docs)))
+    bos = len(chars)
+    order = list(docs)
+    if bug != "docs-not-shuffled":
+        random.Random(seed).shuffle(order)
+    m = {k: np.zeros_like(v) for k, v in weights.items()}
+    v2 = {k: np.zeros_like(v) for k, v in weights.items()}
+    total = {k: np.zeros_like(v) for k, v in weights.items()}
+    losses = []
+    for step in range(steps):
+        tokens = [bos] + [chars.index(c) for c in order[step % len(order)]] + [bos]
+        loss, grads = loss_grad(weights, config, tokens)
+        losses.append(loss)
+        if bug == "grads-accumulate":
+            total = {k: total[k] + grads[k] for k in grads}
+            grads = total
+        lr = LR if bug == "no-lr-decay" else LR * (1 - step / steps)
+        for k in weights:
+            m[k] = BETA1 * m[k] + (1 - BETA1) * grads[k]
+            v2[k] = BETA2 * v2[k] + (1 - BETA2) * grads[k] ** 2
+            m_hat = m[k] / (1 - BETA1 ** (step + 1))
+            v_hat = v2[k] / (1 - BETA2 ** (step + 1))
+            weights[k] = weights[k] - lr * m_hat / (np.sqrt(v_hat) + EPS)
+    return losses, weights
+
+
+def ref_sample(weights, config, chars, temperature, seed, bug=None):
+    """Trusted replay of sample with random.Random(seed), or a known wrong variant."""
+    rng = random.Random(seed)
+    bos = len(chars)
+    tokens, letters = [bos], []
+    forward_bug = "cache-not-used" if bug == "sample-cache-reset" else None
+    for _ in range(config["block_size"]):
+        logits = ref_logits(weights, config, tokens, forward_bug)[-1]
+        if bug == "temperature-after-softmax":
+            scaled = logits
+        elif bug == "temperature-inverted":
+            scaled = logits * temperature
+        else:
+            scaled = logits / temperature
+        token = rng.choices(range(config["vocab_size"]), weights=softmax(scaled).tolist())[0]
+        if token == bos:
+            break
+        letters.append(chars[token])
+        tokens.append(token)
+    return "".join(letters)
+
+
+def greedy_margin(weights, config):
+    """The greedy name and the smallest gap between the top two logits along the way."""
+    bos = config["vocab_size"] - 1
+    tokens, margin = [bos], np.inf
+    for _ in range(config["block_size"]):
+        logits = np.sort(ref_logits(weights, config, tokens)[-1])
+        margin = min(margin, logits[-1] - logits[-2])
+        token = int(np.argmax(ref_logits(weights, config, tokens)[-1]))
+        if token == bos:
+            break
+        tokens.append(token)
+    return len(tokens) - 1, margin
+
+
+def close(got, want, rel=1e-6, tol=1e-8):
+    got = np.asarray(got, dtype=float)
+    return got.shape == np.shape(want) and bool(np.allclose(got, want, rtol=rel, atol=tol))
+
+
+# ------------------------------------------------------------ the wire: student-side objects, one call each
+
+class Wire:
+    """Builds parameter dicts, vectors and caches in the student's process and reads numbers back."""
+
+    def __init__(self, student):
+        self.student = student
+        self._fill = student.evaluate("lambda box, tables: box.update({name: [[Value(float(x)) for x in row] "
+                                      "for row in rows] for name, rows in tables.items()})")
+        self._numbers = student.evaluate("lambda xs: [getattr(x, 'data', None) for x in xs]")
+
+    def tables(self, weights):
+        box = self.student.evaluate("{}")
+        self._fill(box, {name: np.asarray(table, dtype=float).tolist() for name, table in weights.items()})
+        return box
+
+    def vector(self, numbers):
+        return self.student.evaluate("lambda xs: [Value(float(x)) for x in xs]")([float(x) for x in numbers])
+
+    def cache(self, config):
+        return self.student.hold([[] for _ in range(config["n_layer"])])
+
+    def numbers(self, result, what, length):
+        """The .data of a list of Values returned by the student's `what`, checked for shape."""
+        assert isinstance(result, (list, tuple)), f"{what} should return a list of Values"
+        assert len(result) == length, f"{what} returned a list of the wrong length"
+        data = self._numbers(list(result))
+        assert all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in data), \
+            f"{what} should return a list of Values (each with a number in .data)"
+        return np.array(data, dtype=float)
+
+    def read_tables(self, box):
+        read = self.student.evaluate("lambda box: {name: [[x.data for x in row] for row in rows] "
+                                     "for name, rows in box.items()}")
+        return {name: np.array(rows, dtype=float) for name, rows in read(box).items()}
+
+    def read_grads(self, box):
+        read = self.student.evaluate("lambda box: {name: [[x.grad for x in row] for row in rows] "
+                                     "for name, rows in box.items()}")
+        return {name: np.array(rows, dtype=float) for name, rows in read(box).items()}
+
+    def backward_from(self, node):
+        self.student.evaluate("lambda node: backward(node)")(node)
+
+
+@pytest.fixture
+def wire(student):
+    return Wire(student)
+
+
+def tiny_config(rng, layers=1):
+    return {"vocab_size": int(rng.integers(4, 7)), "n_layer": layers, "n_embd": int(rng.choice([4, 6])),
+            "n_head": 2, "block_size": int(rng.integers(6, 9))}
+
+
+def random_tokens(rng, config, length):
+    bos = config["vocab_size"] - 1
+    return [bos] + [int(t) for t in rng.integers(0, bos, length - 1)]
+
+
+# ------------------------------------------------------------ Task A: init_params
+
+SMALL = {"vocab_size": 4, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": 3}
+
+
+def call_init_directly(student):
+    """One direct call of init_params on a small config, so that an error is reported under its name."""
+    student.init_params(dict(SMALL), 0)
+
+
+def init_summary(student, config, seed):
+    """Calls init_params in the student's process and brings back only the row lengths of every matrix."""
+    call_init_directly(student)
+    run = student.evaluate(
+        "lambda config, seed: (lambda p: {str(k): ([len(r) if isinstance(r, list) else -1 for r in m] "
+        "if isinstance(m, list) else None) for k, m in p.items()} if isinstance(p, dict) else None)"
+        "(init_params(config, seed))")
+    summary = run(config, seed)
+    assert isinstance(summary, dict), "init_params should return a dict of matrices (lists of rows)"
+    assert all(isinstance(rows, list) for rows in summary.values()), \
+        "every entry of the dict should be a matrix: a list of rows, each a list of Values"
+    return summary
+
+
+def expected_names(config):
+    return set(shapes(config))
+
+
+def check_names(summary, config, diagnose):
+    if set(summary) != expected_names(config):
+        diagnose("init-wrong-names")
+    assert set(summary) == expected_names(config), \
+        "init_params should name its matrices wte, wpe, lm_head and layer{i}.attn_wq ... layer{i}.mlp_fc2 " \
+        "for every layer i"
+
+
+def diagnose_shapes(diagnose, got, config):
+    """Records the known shape mistakes (config has fewer positions than tokens, so they are told apart)."""
+    d = config["n_embd"]
+    if got.get("layer0.mlp_fc1") == (d, 4 * d) or got.get("layer0.mlp_fc2") == (4 * d, d):
+        diagnose("init-mlp-shapes")
+    if got.get("wpe") == (config["vocab_size"], d):
+        diagnose("init-wpe-rows")
+
+
+def shape_of(rows):
+    widths = set(rows)
+    return (len(rows), widths.pop() if len(widths) == 1 else None)
+
+
+@init_checkpoint
+def test_init_params_names_every_matrix(student, rng, diagnose):
+    """init_params makes wte, wpe, lm_head and the six layer{i}. matrices of every layer, and nothing else."""
+    for layers in (1, 3):
+        config = dict(tiny_config(rng), n_layer=layers)
+        check_names(init_summary(student, config, int(rng.integers(1000))), config, diagnose)
+
+
+@init_checkpoint
+def test_init_params_gives_every_matrix_its_shape(student, rng, diagnose):
+    """Every matrix has the shape (n_out, n_in) of the table in Task A, for a config of another size."""
+    config = {"vocab_size": int(rng.integers(6, 10)), "n_layer": 2, "n_embd": int(rng.choice([4, 6, 8])),
+              "n_head": 2, "block_size": int(rng.integers(3, 6))}  # never as many positions as tokens
+    summary = init_summary(student, config, int(rng.integers(1000)))
+    check_names(summary, config, diagnose)
+    diagnose_shapes(diagnose, {name: shape_of(rows) for name, rows in summary.items()}, config)
+    got = {name: shape_of(rows) for name, rows in summary.items()}
+    for name, want in shapes(config).items():
+        assert got[name] == want, f"{name} does not have the right shape (rows = outputs, columns = inputs)"
+
+
+@init_checkpoint
+def test_reference_config_has_4192_parameters(student, diagnose):
+    """The reference configuration (1 layer, n_embd 16, 4 heads, block 16, vocab 27) has 4,192 parameters."""
+    summary = init_summary(student, REFERENCE, 42)
+    check_names(summary, REFERENCE, diagnose)
+    got = {name: shape_of(rows) for name, rows in summary.items()}
+    diagnose_shapes(diagnose, got, REFERENCE)
+    assert sum(sum(rows) for rows in summary.values()) == 4192, \
+        "the reference configuration should have 4,192 parameters in all"
+    assert got == shapes(REFERENCE), "every matrix of the reference configuration should have its shape"
+
+
+@init_checkpoint
+def test_init_params_entries_are_distinct_leaf_values(student, rng):
+    """Every entry is its own leaf Value holding a float: no plain numbers, no shared objects, no graph."""
+    config = tiny_config(rng, layers=2)
+    call_init_directly(student)
+    count = student.evaluate(
+        "lambda config, seed: (lambda xs: [len(xs), sum(isinstance(x, Value) for x in xs), "
+        "sum(isinstance(x, Value) and len(x._children) == 0 and isinstance(x.data, float) for x in xs), "
+        "len({id(x) for x in xs})])([x for m in init_params(config, seed).values() for r in m for x in r])")
+    total, values, leaves, distinct = count(config, int(rng.integers(1000)))
+    assert total == values, "every entry of every matrix should be a Value (use matrix(...) from A5)"
+    assert leaves == total, "every parameter should be a leaf Value holding a float"
+    assert distinct == total, "every parameter should be its own Value: no object may appear twice"
+
+
+def init_numbers(student, config, seed):
+    call_init_directly(student)
+    read = student.evaluate("lambda config, seed: {str(k): [[x.data for x in r] for r in m] "
+                            "for k, m in init_params(config, seed).items()}")
+    return {name: np.array(rows, dtype=float) for name, rows in read(config, seed).items()}
+
+
+@init_checkpoint
+def test_init_params_draws_small_gaussian_numbers(student, rng, diagnose):
+    """The parameters are drawn with mean 0 and standard deviation INIT_STD: an untrained model scores about ln 27."""
+    config = {"vocab_size": 27, "n_layer": 1, "n_embd": 8, "n_head": 2, "block_size": 8}
+    weights = init_numbers(student, config, int(rng.integers(1000)))
+    assert set(weights) == expected_names(config), "init_params should name its matrices as in Task A"
+    flat = np.concatenate([table.ravel() for table in weights.values()])
+    spread = float(flat.std())
+    if spread > 0.2 or spread < 0.03:
+        diagnose("init-scale")
+    assert abs(float(flat.mean())) < 0.02 and 0.06 < spread < 0.10, \
+        "the parameters should be drawn with mean 0 and standard deviation INIT_STD (0.08)"
+    total = count = 0
+    for name in rng.choice(SAMPLE_NAMES, 6, replace=False):
+        tokens = [26] + [LETTERS.index(c) for c in name[:6]] + [26]
+        loss, n = seq_loss_sum(weights, config, tokens)
+        total, count = total + loss, count + n
+    assert abs(total / count - math.log(27)) < 0.3, "an untrained model from init_params should score about ln 27"
+
+
+@init_checkpoint
+def test_init_params_is_reproducible(student, rng):
+    """The same seed gives the same parameters, another seed other parameters."""
+    config = tiny_config(rng)
+    seed = int(rng.integers(1000))
+    first, again, other = (init_numbers(student, config, s) for s in (seed, seed, seed + 1))
+    assert set(first) == set(again) == set(other), "init_params should always make the same matrices"
+    assert all(np.array_equal(first[k], again[k]) for k in first), \
+        "init_params with the same seed should give the same numbers: draw them all from random.Random(seed)"
+    assert not all(np.array_equal(first[k], other[k]) for k in first), \
+        "init_params with another seed should give other numbers"
+
+
+# ------------------------------------------------------------ Task B: mlp
+
+def mlp_case(rng, width, hidden):
+    x = rng.normal(0.0, 1.0, width)
+    fc1, fc2 = rng.normal(0.0, 0.7, (hidden, width)), rng.normal(0.0, 0.7, (width, hidden))
+    return x, fc1, fc2
+
+
+def run_mlp(student, wire, x, fc1, fc2):
+    layer = wire.tables({"mlp_fc1": fc1, "mlp_fc2": fc2, "attn_wq": np.eye(len(x))})
+    xs = wire.vector(x)
+    out = student.mlp(xs, layer)
+    return wire.numbers(out, "mlp", fc2.shape[0]), out, xs, layer
+
+
+def check_mlp(diagnose, got, x, fc1, fc2):
+    if not close(got, ref_mlp(x, fc1, fc2)):
+        for bug in ("mlp-no-relu", "mlp-relu-output"):
+            if close(got, ref_mlp(x, fc1, fc2, bug)):
+                diagnose(bug)
+    assert close(got, ref_mlp(x, fc1, fc2)), "mlp(x, layer) should be linear(relu(linear(x, mlp_fc1)), mlp_fc2)"
+
+
+@mlp_checkpoint
+def test_mlp_matches_the_reference(student, wire, rng, diagnose):
+    """mlp gives fc2 · relu(fc1 · x) for random layers of several sizes."""
+    for width, hidden in ((4, 16), (3, 5), (6, 24)):
+        x, fc1, fc2 = mlp_case(rng, width, hidden)
+        got, _, _, _ = run_mlp(student, wire, x, fc1, fc2)
+        check_mlp(diagnose, got, x, fc1, fc2)
+
+
+@mlp_checkpoint
+def test_mlp_returns_one_value_per_output(student, wire, rng):
+    """mlp returns a list of Values, one per row of mlp_fc2."""
+    x, fc1, fc2 = mlp_case(rng, 5, 20)
+    _, out, _, _ = run_mlp(student, wire, x, fc1, fc2)
+    assert all(is_value(student, o) for o in out), "mlp should return Values, built with linear and relu"
+
+
+@mlp_checkpoint
+def test_mlp_switches_off_negative_hidden_units(student, wire, rng, diagnose):
+    """Hidden units with a negative input contribute nothing, and the output may be negative."""
+    width = 4
+    x = np.abs(rng.normal(0.0, 1.0, width)) + 0.2
+    fc1 = np.vstack([np.abs(rng.normal(0, 1, (3, width))), -np.abs(rng.normal(0, 1, (3, width)))])
+    fc2 = np.hstack([-np.abs(rng.normal(0, 1, (width, 3))), np.abs(rng.normal(0, 1, (width, 3)))])
+    got, _, _, _ = run_mlp(student, wire, x, fc1, fc2)
+    check_mlp(diagnose, got, x, fc1, fc2)
+
+
+@mlp_checkpoint
+def test_mlp_gradients_reach_the_input_and_the_weights(student, wire, rng, diagnose):
+    """Backpropagating from the sum of mlp's outputs gives the right gradients for x, mlp_fc1 and mlp_fc2."""
+    x, fc1, fc2 = mlp_case(rng, 4, 16)
+    got, out, xs, layer = run_mlp(student, wire, x, fc1, fc2)
+    check_mlp(diagnose, got, x, fc1, fc2)
+    wire.backward_from(student.evaluate("lambda out: sum(out)")(out))
+    pre = fc1 @ x
+    d_hidden = fc2.T @ np.ones(len(x))
+    d_pre = d_hidden * (pre > 0)
+    x_grad = student.evaluate("lambda xs: [x.grad for x in xs]")(xs)
+    grads = wire.read_grads(layer)
+    assert close(x_grad, fc1.T @ d_pre), "the gradient should flow back to the input x through both layers"
+    assert close(grads["mlp_fc1"], np.outer(d_pre, x)), "the gradient of mlp_fc1 is wrong"
+    assert close(grads["mlp_fc2"], np.outer(np.ones(len(x)), np.maximum(pre, 0))), "the gradient of mlp_fc2 is wrong"
+
+
+# ------------------------------------------------------------ Task C: gpt
+
+GPT_BUGS = {
+    "no-residual": "no-residual", "no-attention-residual": "no-residual", "no-mlp-residual": "no-residual",
+    "post-norm": "post-norm", "no-position": "no-position", "same-layer": "same-layer",
+    "cache-not-used": "cache-not-used",
+}
+
+
+def run_gpt(student, wire, weights, config, tokens):
+    params = wire.tables(weights)
+    keys, values = wire.cache(config), wire.cache(config)
+    rows = [wire.numbers(student.gpt(token, pos, keys, values, params, config), "gpt", config["vocab_size"])
+            for pos, token in enumerate(tokens)]
+    return np.array(rows), keys, values, params
+
+
+def check_forward(diagnose, got, weights, config, tokens, message):
+    want = ref_logits(weights, config, tokens)
+    if not close(got, want):
+        for bug, symptom in GPT_BUGS.items():
+            if close(got, ref_logits(weights, config, tokens, bug)):
+                diagnose(symptom)
+                break
+    assert close(got, want), message
+
+
+@gpt_checkpoint
+def test_gpt_returns_one_logit_value_per_token(student, wire, rng):
+    """gpt returns a list of vocab_size Values: one logit per possible next token."""
+    config = tiny_config(rng)
+    params = wire.tables(random_weights(rng, config))
+    out = student.gpt(config["vocab_size"] - 1, 0, wire.cache(config), wire.cache(config), params, config)
+    wire.numbers(out, "gpt", config["vocab_size"])
+    assert all(is_value(student, o) for o in out), "the logits should be Values, so that the loss can backpropagate"
+
+
+@gpt_checkpoint
+def test_gpt_first_position_matches_the_reference(student, wire, rng, diagnose):
+    """At position 0 (BOS, and one other token) the logits match the reference forward pass."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    for token in (config["vocab_size"] - 1, int(rng.integers(0, config["vocab_size"] - 1))):
+        got, _, _, _ = run_gpt(student, wire, weights, config, [token])
+        check_forward(diagnose, got, weights, config, [token],
+                      "the logits at position 0 are wrong: embeddings, rmsnorm, the two pre-norm blocks with "
+                      "residuals, lm_head")
+
+
+@gpt_checkpoint
+def test_gpt_reads_a_sequence_through_its_caches(student, wire, rng, diagnose):
+    """Fed a sequence one position at a time with shared caches, gpt gives the reference logits at every position."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, config["block_size"])
+    got, _, _, _ = run_gpt(student, wire, weights, config, tokens)
+    check_forward(diagnose, got, weights, config, tokens, "the logits are wrong at some position of a sequence")
+
+
+@gpt_checkpoint
+def test_gpt_with_two_layers(student, wire, rng, diagnose):
+    """With two layers, each layer uses its own matrices and caches."""
+    config = tiny_config(rng, layers=2)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, 5)
+    got, _, _, _ = run_gpt(student, wire, weights, config, tokens)
+    check_forward(diagnose, got, weights, config, tokens, "with two layers the logits are wrong")
+
+
+@gpt_checkpoint
+def test_gpt_in_the_reference_configuration(student, wire, rng, diagnose):
+    """The reference configuration (27 tokens, n_embd 16, 4 heads) gives the reference logits."""
+    weights = random_weights(rng, REFERENCE, std=0.25)
+    tokens = [26] + [LETTERS.index(c) for c in str(rng.choice(SAMPLE_NAMES))]
+    got, _, _, _ = run_gpt(student, wire, weights, REFERENCE, tokens)
+    check_forward(diagnose, got, weights, REFERENCE, tokens, "the logits of the reference configuration are wrong")
+
+
+@gpt_checkpoint
+def test_gpt_appends_one_key_and_value_per_layer_and_position(student, wire, rng, diagnose):
+    """After the call for position t, keys[i] and values[i] of every layer hold t + 1 vectors of n_embd numbers."""
+    config = tiny_config(rng, layers=2)
+    params = wire.tables(random_weights(rng, config))
+    keys, values = wire.cache(config), wire.cache(config)
+    lengths = student.evaluate("lambda cache: [[len(v) for v in layer] for layer in cache]")
+    for pos, token in enumerate(random_tokens(rng, config, 4)):
+        student.gpt(token, pos, keys, values, params, config)
+        got_keys, got_values = lengths(keys), lengths(values)
+        if pos > 0 and all(len(layer) == 0 for layer in got_keys):
+            diagnose("cache-not-used")
+        assert [len(layer) for layer in got_keys] == [pos + 1] * 2 and [len(v) for v in got_values] == [pos + 1] * 2, \
+            "after position t, keys[i] and values[i] should hold t + 1 vectors: pass each layer's caches on"
+        assert all(n == config["n_embd"] for layer in got_keys + got_values for n in layer), \
+            "every cached key and value should have n_embd numbers"
+
+
+@gpt_checkpoint
+def test_gpt_logits_backpropagate_to_every_parameter(student, wire, rng):
+    """Backpropagating from one logit of the last position gives the right gradient for every parameter."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, 3)
+    target = int(rng.integers(config["vocab_size"]))
+    got, _, _, params = run_gpt_last(student, wire, weights, config, tokens, target)
+
+    def upstream(logits):
+        d_logits = np.zeros_like(logits)
+        d_logits[-1, target] = 1.0
+        return d_logits
+
+    _, want = seq_grad(weights, config, tokens, upstream)
+    grads = wire.read_grads(params)
+    for name in want:
+        assert close(grads[name], want[name], rel=1e-4, tol=1e-7), \
+            f"the gradient of {name} is wrong: build the logits from Value operations only, never from .data"
+
+
+def run_gpt_last(student, wire, weights, config, tokens, target):
+    params = wire.tables(weights)
+    keys, values = wire.cache(config), wire.cache(config)
+    out = None
+    for pos, token in enumerate(tokens):
+        out = student.gpt(token, pos, keys, values, params, config)
+    wire.numbers(out, "gpt", config["vocab_size"])
+    wire.backward_from(out[target])
+    return out, keys, values, params
+
+
+# ------------------------------------------------------------ Task D: sequence_loss
+
+LOSS_BUGS = ("targets-not-shifted", "loss-summed", "block-size-ignored", "loss-cache-reset")
+
+
+def run_loss(student, wire, weights, config, tokens):
+    params = wire.tables(weights)
+    loss = student.sequence_loss(params, tokens, config)
+    assert is_value(student, loss), "sequence_loss should return a Value (the mean of the cross-entropies)"
+    value = loss.data
+    assert isinstance(value, (int, float)), "the Value returned by sequence_loss should hold a number"
+    return float(value), loss, params
+
+
+def forward_is_sound(student, wire, weights, config):
+    """True when the student's gpt gives the reference logits for these weights, so that a wrong result of a
+    function built on it is that function's own mistake (only then is a symptom recorded)."""
+    tokens = [config["vocab_size"] - 1, 0, 1, 0]
+    try:
+        got, _, _, _ = run_gpt(student, wire, weights, config, tokens)
+    except Exception:  # a failing gpt: whatever it raised, the forward pass is not sound
+        return False
+    return close(got, ref_logits(weights, config, tokens))
+
+
+def check_loss(student, wire, diagnose, got, weights, config, tokens, message):
+    want = ref_loss(weights, config, tokens)
+    if not close(got, want) and forward_is_sound(student, wire, weights, config):
+        matches = []
+        for bug in LOSS_BUGS:
+            try:
+                wrong = ref_loss(weights, config, tokens, bug)
+            except IndexError:  # a variant that would read past the position table
+                continue
+            if close(got, wrong):
+                matches.append(bug)
+        if len(matches) == 1:
+            diagnose(matches[0])
+    assert close(got, want), message
+
+
+@loss_checkpoint
+def test_loss_of_a_name_matches_the_reference(student, wire, rng, diagnose):
+    """sequence_loss of a wrapped name matches the reference mean next-token cross-entropy."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, 5) + [config["vocab_size"] - 1]
+    got, _, _ = run_loss(student, wire, weights, config, tokens)
+    check_loss(student, wire, diagnose, got, weights, config, tokens, "sequence_loss of a short name is wrong")
+
+
+@loss_checkpoint
+def test_loss_targets_are_the_next_tokens(student, wire, rng, diagnose):
+    """The target at position pos is tokens[pos + 1], also for a name with repeated letters."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config, std=0.6)
+    bos = config["vocab_size"] - 1
+    tokens = [bos, 0, 1, 1, 2, 0, bos]
+    got, _, _ = run_loss(student, wire, weights, config, tokens)
+    check_loss(student, wire, diagnose, got, weights, config, tokens,
+               "the loss should compare the logits at pos with tokens[pos + 1]")
+
+
+@loss_checkpoint
+def test_loss_is_the_mean_over_positions(student, wire, rng, diagnose):
+    """The loss is the mean over the predictions, for a short and a long name."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    for length in (2, config["block_size"] - 1):
+        tokens = random_tokens(rng, config, length) + [config["vocab_size"] - 1]
+        got, _, _ = run_loss(student, wire, weights, config, tokens)
+        check_loss(student, wire, diagnose, got, weights, config, tokens,
+                   "sequence_loss should be the mean over the positions")
+
+
+@loss_checkpoint
+def test_loss_stops_at_block_size(student, wire, rng, diagnose):
+    """A sequence longer than block_size + 1 gives exactly block_size predictions."""
+    config = dict(tiny_config(rng), block_size=int(rng.integers(3, 6)))
+    weights = random_weights(rng, config, extra_positions=6)  # rows a wrong loss could reach; the model has fewer
+    tokens = random_tokens(rng, config, config["block_size"] + 4) + [config["vocab_size"] - 1]
+    got, _, _ = run_loss(student, wire, weights, config, tokens)
+    check_loss(student, wire, diagnose, got, weights, config, tokens,
+               "the loss should use min(block_size, len(tokens) - 1) positions")
+
+
+@loss_checkpoint
+def test_untrained_reference_model_scores_about_ln_27(student, wire, rng, diagnose):
+    """An untrained reference model (weights with standard deviation 0.08) scores the reference loss, about ln 27."""
+    weights = random_weights(rng, REFERENCE, std=INIT_STD)
+    name = str(rng.choice(SAMPLE_NAMES))
+    tokens = [26] + [LETTERS.index(c) for c in name] + [26]
+    got, _, _ = run_loss(student, wire, weights, REFERENCE, tokens)
+    check_loss(student, wire, diagnose, got, weights, REFERENCE, tokens,
+               "the loss of an untrained reference model is wrong")
+
+
+@loss_checkpoint
+def test_loss_backpropagates_to_every_parameter(student, wire, rng):
+    """backward from the loss gives the right gradient for every parameter."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, 4) + [config["vocab_size"] - 1]
+    _, loss, params = run_loss(student, wire, weights, config, tokens)
+    wire.backward_from(loss)
+    _, want = loss_grad(weights, config, tokens)
+    grads = wire.read_grads(params)
+    for name in want:
+        assert close(grads[name], want[name], rel=1e-4, tol=1e-7), \
+            f"the gradient of {name} is wrong: build the loss from Value operations only, never from .data"
+
+
+@loss_checkpoint
+def test_loss_is_the_same_when_called_again(student, wire, rng):
+    """Calling sequence_loss twice on the same name gives the same loss: every call starts with fresh caches."""
+    config = tiny_config(rng)
+    weights = random_weights(rng, config)
+    tokens = random_tokens(rng, config, 4) + [config["vocab_size"] - 1]
+    params = wire.tables(weights)
+    first = student.sequence_loss(params, tokens, config)
+    second = student.sequence_loss(params, tokens, config)
+    assert is_value(student, first) and is_value(student, second), "sequence_loss should return a Value"
+    assert close(second.data, first.data, rel=1e-12, tol=1e-12), \
+        "a second call gave another loss: make new caches inside sequence_loss for every call"
+
+
+# ------------------------------------------------------------ Task E: train
+
+TRAIN_BUGS = ("grads-accumulate", "no-lr-decay", "docs-not-shuffled")
+TRAIN_DOCS = ["abc", "cab", "bca", "ba", "cc", "acab", "bb"]
+
+
+def train_config(rng):
+    return {"vocab_size": 4, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": int(rng.integers(5, 7))}
+
+
+def run_train(student, wire, weights, config, docs, steps, seed):
+    params = wire.tables(weights)
+    losses = student.train(params, list(docs), steps, config, seed)
+    assert isinstance(losses, list), "train should return a list of losses"
+    assert len(losses) == steps, "train should return one loss per step"
+    assert all(isinstance(x, float) for x in losses), "the losses should be plain floats (loss.data), not Values"
+    return np.array(losses), wire.read_tables(params)
+
+
+def check_train(student, wire, diagnose, got, weights, config, docs, steps, seed, message):
+    want = ref_train(weights, config, docs, steps, seed)
+    good = close(got[0], want[0], rel=1e-7) and all(close(got[1][k], want[1][k], rel=1e-5, tol=1e-7)
+                                                   for k in want[1])
+    if not good and forward_is_sound(student, wire, weights, config):
+        for bug in TRAIN_BUGS:
+            wrong = ref_train(weights, config, docs, steps, seed, bug)
+            if close(got[0], wrong[0], rel=1e-7) and all(close(got[1][k], wrong[1][k], rel=1e-5, tol=1e-7)
+                                                         for k in wrong[1]):
+                diagnose(bug)
+                break
+    assert good, message
+
+
+@train_checkpoint
+def test_train_returns_one_float_per_step(student, wire, rng):
+    """train returns a list with the loss of every step, as plain floats."""
+    config = train_config(rng)
+    losses, _ = run_train(student, wire, random_weights(rng, config), config, TRAIN_DOCS, 3, int(rng.integers(100)))
+    assert np.all(np.isfinite(losses)) and np.all(losses > 0), "every loss should be a positive number"
+
+
+@train_checkpoint
+def test_train_starts_with_the_first_shuffled_name(student, wire, rng, diagnose):
+    """The first loss is the loss of the untrained model on the first name of the shuffled docs."""
+    config = train_config(rng)
+    weights = random_weights(rng, config)
+    docs = [str(d) for d in rng.permutation(TRAIN_DOCS)]
+    seed = int(rng.integers(100))
+    while True:  # a seed whose shuffle moves another name to the front
+        order = list(docs)
+        random.Random(seed).shuffle(order)
+        if order[0] != docs[0]:
+            break
+        seed += 1
+    losses, _ = run_train(student, wire, weights, config, docs, 1, seed)
+    total, n = seq_loss_sum(weights, config, [3] + ["abc".index(c) for c in order[0]] + [3])
+    if not close(losses[0], total / n):
+        total_first, n_first = seq_loss_sum(weights, config, [3] + ["abc".index(c) for c in docs[0]] + [3])
+        if close(losses[0], total_first / n_first):
+            diagnose("docs-not-shuffled")
+    assert close(losses[0], total / n), \
+        "the first loss should be the loss of the name random.Random(seed).shuffle puts first"
+
+
+@train_checkpoint
+def test_adam_first_step_moves_each_parameter_by_the_learning_rate(student, wire, rng, diagnose):
+    """After one step every parameter has moved by Adam's first step: 0.01 against its gradient, or not at all."""
+    config = train_config(rng)
+    weights = random_weights(rng, config)
+    doc = str(rng.choice(TRAIN_DOCS[:5]))
+    got = run_train(student, wire, weights, config, ["abc", doc] if doc != "abc" else [doc], 1, 0)
+    check_train(student, wire, diagnose, got, weights, config, ["abc", doc] if doc != "abc" else [doc], 1, 0,
+                "after one step the parameters are not where Adam's first step puts them")
+
+
+@train_checkpoint
+def test_train_follows_adam_with_linear_decay(student, wire, rng, diagnose):
+    """Three steps on one name follow Adam with zeroed gradients and a linearly decaying learning rate."""
+    config = train_config(rng)
+    weights = random_weights(rng, config)
+    docs = [str(rng.choice(["abca", "cabb", "bcac"]))]
+    got = run_train(student, wire, weights, config, docs, 3, int(rng.integers(100)))
+    check_train(student, wire, diagnose, got, weights, config, docs, 3, 0,
+                "three steps on one name do not follow Adam (zero the gradients, linear decay, m and v kept)")
+
+
+@train_checkpoint
+def test_train_cycles_through_the_shuffled_docs(student, wire, rng, diagnose):
+    """Five steps on three names: one name per step from the shuffled copy, starting again after the last."""
+    config = train_config(rng)
+    weights = random_weights(rng, config)
+    docs = [str(d) for d in rng.choice(TRAIN_DOCS, 3, replace=False)]
+    if set("".join(docs)) != set("abc"):
+        docs[0] = "abc"
+    seed = int(rng.integers(100))
+    got = run_train(student, wire, weights, config, docs, 5, seed)
+    check_train(student, wire, diagnose, got, weights, config, docs, 5, seed,
+                "the losses do not follow the shuffled names, one per step, cycling through them")
+
+
+@train_checkpoint
+def test_training_lowers_the_loss(student, wire, rng):
+    """Forty steps on a few short names bring the loss clearly down."""
+    config = train_config(rng)
+    losses, _ = run_train(student, wire, random_weights(rng, config), config, TRAIN_DOCS[:5], 40,
+                          int(rng.integers(100)))
+    assert losses[-10:].mean() < losses[:10].mean() - 0.15, "forty steps of training should lower the loss clearly"
+
+
+# ------------------------------------------------------------ Task F: sample
+
+SAMPLE_BUGS = ("temperature-after-softmax", "temperature-inverted", "sample-cache-reset")
+CHARS = ["a", "b", "c", "d"]
+
+
+def sample_model(rng, min_letters=3):
+    """A tiny model with 4 letters whose greedy name has at least min_letters letters and clear top logits."""
+    config = {"vocab_size": 5, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": int(rng.integers(6, 9))}
+    for _ in range(200):
+        weights = random_weights(rng, config, std=0.5)
+        letters, margin = greedy_margin(weights, config)
+        if letters >= min_letters and margin > 0.05:
+            return weights, config
+    return weights, config
+
+
+def telling_seed(rng, weights, config, temperature):
+    """An rng seed whose sample at this temperature differs from the sample of every known wrong variant
+    that could differ at all (at temperature 1 the temperature mistakes change nothing)."""
+    bugs = ("sample-cache-reset",) if temperature == 1.0 else SAMPLE_BUGS
+    for _ in range(60):
+        seed = int(rng.integers(10**6))
+        want = ref_sample(weights, config, CHARS, temperature, seed)
+        if all(ref_sample(weights, config, CHARS, temperature, seed, bug) != want for bug in bugs):
+            return seed
+    return seed
+
+
+def run_sample(student, wire, params, config, temperature, seed):
+    rng = student.evaluate(f"__import__('random').Random({int(seed)})")
+    name = student.sample(params, config, list(CHARS), temperature, rng)
+    assert isinstance(name, str), "sample should return the name as a string"
+    return name
+
+
+def check_sample(student, wire, diagnose, got, weights, config, temperature, seed, message):
+    want = ref_sample(weights, config, CHARS, temperature, seed)
+    if got != want and forward_is_sound(student, wire, weights, config):
+        matches = [bug for bug in SAMPLE_BUGS if got == ref_sample(weights, config, CHARS, temperature, seed, bug)]
+        if len(matches) == 1:  # a name two mistakes would both give says nothing about which one it is
+            diagnose(matches[0])
+    assert got == want, message
+
+
+@sample_checkpoint
+def test_sample_returns_a_name_made_of_letters(student, wire, rng):
+    """sample returns a string of letters from chars (never BOS), at most block_size long."""
+    weights, config = sample_model(rng)
+    params = wire.tables(weights)
+    for seed in rng.integers(0, 1000, 3).tolist():
+        name = run_sample(student, wire, params, config, 1.0, seed)
+        assert set(name) <= set(CHARS), "a sample should hold only letters of chars (BOS ends it, it is not a letter)"
+        assert len(name) <= config["block_size"], "a sample should have at most block_size letters"
+
+
+@sample_checkpoint
+def test_sample_near_zero_temperature_is_greedy(student, wire, rng, diagnose):
+    """Near temperature 0 every draw is the most likely token, whatever the rng."""
+    for _ in range(2):
+        weights, config = sample_model(rng)
+        params = wire.tables(weights)
+        seed = telling_seed(rng, weights, config, 0.001)
+        got = run_sample(student, wire, params, config, 0.001, seed)
+        check_sample(student, wire, diagnose, got, weights, config, 0.001, seed,
+                     "near temperature 0 the sample should follow the largest logit at every step")
+
+
+@sample_checkpoint
+def test_sample_at_temperature_one_draws_with_the_given_rng(student, wire, rng, diagnose):
+    """At temperature 1 the draws are rng.choices over the model's probabilities, with the rng given."""
+    weights, config = sample_model(rng)
+    params = wire.tables(weights)
+    for _ in range(3):
+        seed = telling_seed(rng, weights, config, 1.0)
+        got = run_sample(student, wire, params, config, 1.0, seed)
+        check_sample(student, wire, diagnose, got, weights, config, 1.0, seed,
+                     "at temperature 1 the sample differs: draw with rng.choices(range(vocab_size), weights=...)[0]")
+
+
+@sample_checkpoint
+def test_sample_divides_the_logits_by_the_temperature(student, wire, rng, diagnose):
+    """At temperatures 0.4 and 2.5 the draws use softmax(logits / temperature)."""
+    weights, config = sample_model(rng)
+    params = wire.tables(weights)
+    for temperature in (0.4, 2.5):
+        seed = telling_seed(rng, weights, config, temperature)
+        got = run_sample(student, wire, params, config, temperature, seed)
+        check_sample(student, wire, diagnose, got, weights, config, temperature, seed,
+                     "the samples at other temperatures differ: divide the logits by the temperature before softmax")
+
+
+@sample_checkpoint
+def test_sample_is_repeatable_with_the_same_rng_seed(student, wire, rng):
+    """Two samples with rngs of the same seed are the same name: only the rng given is used."""
+    weights, config = sample_model(rng)
+    params = wire.tables(weights)
+    seed = int(rng.integers(1000))
+    names = [run_sample(student, wire, params, config, 1.5, seed) for _ in range(3)]
+    assert names[0] == names[1] == names[2], \
+        "the same rng seed should give the same name: draw with the rng argument, never the global random"
+
+
+# ------------------------------------------------------------ capstone: the handed-in checkpoint
+
+def checkpoint_problem(saved):
+    """The first thing wrong with a loaded checkpoint.json, or None."""
+    if not isinstance(saved, dict) or set(saved) != {"config", "chars", "params"}:
+        return "checkpoint.json should hold exactly config, chars and params (write it with save_checkpoint)"
+    config = saved["config"]
+    if not isinstance(config, dict) or config != REFERENCE or not all(type(v) is int for v in config.values()):
+        return "checkpoint.json should hold a model with the reference CONFIG"
+    if saved["chars"] != LETTERS:
+        return "checkpoint.json should hold the 26 letters of names.txt as chars"
+    tables = saved["params"]
+    if not isinstance(tables, dict) or set(tables) != set(shapes(REFERENCE)):
+        return "checkpoint.json should hold every parameter matrix of the reference model, under its name"
+    for name, (rows, cols) in shapes(REFERENCE).items():
+        table = tables[name]
+        if not (isinstance(table, list) and len(table) == rows
+                and all(isinstance(row, list) and len(row) == cols for row in table)):
+            return f"{name} in checkpoint.json does not have the shape of the reference model"
+        if not all(type(x) in (int, float) and math.isfinite(x) and abs(x) < 1e3 for row in table for x in row):
+            return f"{name} in checkpoint.json should hold plain finite numbers"
+    return None
+
+
+def load_submitted_checkpoint(submitted_file):
+    raw = submitted_file("checkpoint.json")
+    try:
+        saved = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise AssertionError("checkpoint.json is not valid JSON: write it with save_checkpoint") from None
+    problem = checkpoint_problem(saved)
+    assert problem is None, problem
+    return {name: np.array(rows, dtype=float) for name, rows in saved["params"].items()}
+
+
+def held_out_nll(weights):
+    """Mean NLL per predicted token over the held-out names (batched by length; at most block_size predictions)."""
+    by_length = {}
+    for name in HELD_OUT.read_text().split():
+        tokens = ([26] + [LETTERS.index(c) for c in name] + [26])[:REFERENCE["block_size"] + 1]
+        by_length.setdefault(len(tokens), []).append(tokens)
+    total = count = 0
+    for group in by_length.values():
+        batch = np.array(group)
+        logp = log_softmax(batch_logits(weights, REFERENCE, batch[:, :-1]))
+        total -= float(np.take_along_axis(logp, batch[:, 1:, None], axis=-1).sum())
+        count += batch[:, 1:].size
+    return total / count
+
+
+@capstone
+def test_checkpoint_is_a_well_formed_reference_model(submitted_file):
+    """checkpoint.json holds the reference CONFIG, the 26 letters and every matrix with its shape."""
+    weights = load_submitted_checkpoint(submitted_file)
+    assert sum(table.size for table in weights.values()) == 4192, "the checkpoint should hold 4,192 parameters"
+
+
+@capstone
+def test_checkpoint_beats_the_bar_on_held_out_names(submitted_file):
+    """The trained model in checkpoint.json predicts names it has never seen: held-out NLL per token below 2.60."""
+    weights = load_submitted_checkpoint(submitted_file)
+    nll = held_out_nll(weights)
+    assert nll < BAR, f"your checkpoint's held-out NLL per token is {nll:.2f}, not below the bar of {BAR:.2f}: " \
+                      "train the reference model (the training cells) and hand in the checkpoint.json they write"
+
+
+# ------------------------------------------------------------ checkpoint questions
+
+def checkpoint_for_question(submitted_file, question):
+    try:
+        return load_submitted_checkpoint(submitted_file)
+    except AssertionError as error:
+        raise AssertionError(f"{question} is graded against your checkpoint.json: {error}") from None
+
+
+@pytest.mark.checkpoint("q1")
+def test_q1_letter_after_q(student, submitted_file):
+    """Q1: the letter your model finds most likely after a name starts with 'q'."""
+    answer = check_answer(student, "ANSWER_Q1")
+    assert isinstance(answer, str) and answer.strip().lower() in LETTERS and len(answer.strip()) == 1, \
+        'ANSWER_Q1 should be one lower-case letter, e.g. "z"'
+    weights = checkpoint_for_question(submitted_file, "Q1")
+    probs = softmax(ref_logits(weights, REFERENCE, [26, LETTERS.index("q")])[-1])[:26]
+    likely = {LETTERS[i] for i in range(26) if probs[i] >= probs.max() - 1e-6}
+    assert answer.strip().lower() in likely, \
+        "ANSWER_Q1 is not the letter your checkpoint ranks first after 'q': read it off next_token_probs"
+
+
+@pytest.mark.checkpoint("q2")
+def test_q2_temperature(student):
+    """Q2: what the temperature does to the samples."""
+    answer = check_answer(student, "ANSWER_Q2")
+    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
+    assert answer.strip().lower() == "b", \
+        "ANSWER_Q2 is not the right choice: compare the samples at low and high temperature"
+
+
+def bos_weights(weights):
+    """The weight each head of layer 0 gives to position 0 while reading the final 'a' of 'emma'."""
+    tokens = [26] + [LETTERS.index(c) for c in "emma"]
+    keys = []
+    for pos, token in enumerate(tokens):
+        x = rms(rms(weights["wte"][token] + weights["wpe"][pos]))
+        keys.append(weights["layer0.attn_wk"] @ x)
+        q = weights["layer0.attn_wq"] @ x
+    k = np.array(keys)
+    head_dim = REFERENCE["n_embd"] // REFERENCE["n_head"]
+    return [softmax(k[:, h * head_dim:(h + 1) * head_dim] @ q[h * head_dim:(h + 1) * head_dim]
+                    / math.sqrt(head_dim))[0] for h in range(REFERENCE["n_head"])]
+
+
+@pytest.mark.checkpoint("q3")
+def test_q3_head_that_looks_at_bos(student, submitted_file):
+    """Q3: the head of your model that gives the most weight to BOS when it reads the final 'a' of 'emma'."""
+    answer = check_answer(student, "ANSWER_Q3")
+    assert isinstance(answer, int) and not isinstance(answer, bool), "ANSWER_Q3 should be an int from 0 to 3"
+    weights = checkpoint_for_question(submitted_file, "Q3")
+    on_bos = bos_weights(weights)
+    likely = {h for h, w in enumerate(on_bos) if w >= max(on_bos) - 0.02}
+    assert answer in likely, \
+        "ANSWER_Q3 is not the head of your checkpoint that looks at BOS most: read the first column of row 4"
