@@ -25,6 +25,7 @@ from .limits import Limits
 
 WORKER = Path(__file__).with_name("worker.py")
 SANDBOX_WORKER = "/opt/atomgpt/worker.py"
+SANDBOX_WORKDIR = "/opt/atomgpt/work"
 NOBODY = 65534
 CLEAN_ENV = {
     "PATH": "/usr/bin:/bin",
@@ -66,7 +67,9 @@ class Boundary:
         }
 
     def command(self, workdir: Path | None = None) -> list[str]:
-        mount = ["--bind", str(workdir), self.workdir_mount] if workdir and self.workdir_mount else []
+        mount = []
+        if workdir and self.workdir_mount:
+            mount = ["--bind", str(workdir), self.workdir_mount, "--chdir", self.workdir_mount]
         return [*self.prefix, *mount, sys.executable, "-I", self.worker, *self.worker_args]
 
     def start(self, limits: Limits, workdir: Path | None = None) -> subprocess.Popen:
@@ -138,7 +141,8 @@ def bubblewrap() -> Boundary:
     ]
     active = ("separate-process", "resource-limits", "private-filesystem", "no-network",
               "process-isolation", "unprivileged-user")
-    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER, workdir_mount="/tmp")
+    # the working folder gets its own mount point: Python itself may live under /tmp
+    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER, workdir_mount=SANDBOX_WORKDIR)
 
 
 def namespaces() -> Boundary:
