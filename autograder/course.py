@@ -20,6 +20,7 @@ class Assignment:
     id: str
     folder: Path
     rubric: Rubric
+    data_files: tuple[Path, ...] = ()  # checked to exist when the assignment is loaded
 
     @property
     def suite(self) -> Path:
@@ -33,14 +34,10 @@ class Assignment:
     def variants(self) -> Path:
         return self.folder / "variants.toml"
 
-    @property
-    def data_files(self) -> list[Path]:
-        return data_files(self.folder, self.rubric)
 
-
-def data_files(folder: Path, rubric: Rubric) -> list[Path]:
+def data_files(folder: Path, rubric: Rubric) -> tuple[Path, ...]:
     """The course data files an assignment ships with, from source_lib/data/."""
-    files = [folder.parent / "data" / name for name in rubric.data]
+    files = tuple(folder.parent / "data" / name for name in rubric.data)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise CourseError(f"{rubric.assignment}: data files listed in rubric.toml are missing: {', '.join(missing)}")
@@ -71,4 +68,5 @@ def load_assignment(assignment_id: str, root: Path | None = None) -> Assignment:
     if not (folder / "rubric.toml").is_file():
         known = ", ".join(assignment_ids(root)) or "none"
         raise CourseError(f"unknown assignment {assignment_id!r} (known: {known})")
-    return Assignment(assignment_id, folder, load_rubric(folder / "rubric.toml"))
+    rubric = load_rubric(folder / "rubric.toml")
+    return Assignment(assignment_id, folder, rubric, data_files(folder, rubric))

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .batch import Job, grade_class
-from .build import build_assignment
+from .build import Built, build_assignment
 from .course import Assignment, load_assignment
 from .report import class_table, print_table, summary, summary_markdown
 from .variants import (
@@ -23,8 +23,8 @@ from .variants import (
     VariantError,
     apply_variant,
     handed_in_with,
-    load_variants,
     solution_notebook,
+    variant_submissions,
     write_notebook,
 )
 
@@ -43,21 +43,20 @@ def bug_pairs(bugs: list[Variant]) -> list[tuple[Variant, Variant]]:
     return pairs[:PAIRS]
 
 
-def synthetic_class(assignment: Assignment, release: Path, solved: Path, folder: Path) -> list[Job]:
+def synthetic_class(assignment: Assignment, built: Built, folder: Path) -> list[Job]:
     """Writes one folder per synthetic student; returns the grading jobs.
 
-    `solved` is the executed solution: the files it wrote (a trained
-    checkpoint) are handed in with every variant of it.
+    The files the executed solution wrote (a trained checkpoint) are handed
+    in with every variant of it.
     """
-    variants = load_variants(assignment)
+    name = f"{assignment.id}.ipynb"
+    release, beside = built.release, handed_in_with(built.solution)
+    written = variant_submissions(assignment, built.solution, folder)
+    variants = [v for v, _ in written]
     by_id = {v.id: v for v in variants}
     solution = solution_notebook(assignment)
-    name = f"{assignment.id}.ipynb"
-    beside = handed_in_with(solved)
     jobs = [Job("solution", write_notebook(solution, folder / "solution" / name, beside))]
-    for variant in variants:
-        path = folder / student_name(variant) / name
-        jobs.append(Job(path.parent.name, write_notebook(apply_variant(solution, variant, by_id), path, beside)))
+    jobs += [Job(student_name(v), path) for v, path in written]
     for first, second in bug_pairs([v for v in variants if v.kind == "bug"]):
         try:
             pair = apply_variant(apply_variant(solution, first, by_id), second, by_id)
@@ -85,7 +84,7 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
         assignment = load_assignment(assignment_id, root)
         console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
         built = build_assignment(assignment, out / "course", out / "build")
-        jobs = synthetic_class(assignment, built.release, built.solution, out / "submissions" / assignment_id)
+        jobs = synthetic_class(assignment, built, out / "submissions" / assignment_id)
         console.print(f"grading {len(jobs)} synthetic submissions in parallel ...")
         started = time.monotonic()
         results, used_seed = grade_class(

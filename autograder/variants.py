@@ -98,3 +98,13 @@ def write_notebook(notebook, path: Path, beside: Sequence[Path] = ()) -> Path:
     for companion in beside:
         shutil.copyfile(companion, path.parent / companion.name)
     return path
+
+
+def variant_submissions(assignment: Assignment, solved: Path, folder: Path) -> list[tuple[Variant, Path]]:
+    """Each variant written as folder/<variant id>/<id>.ipynb, beside the files the executed solution handed in."""
+    variants = load_variants(assignment)
+    by_id = {v.id: v for v in variants}
+    solution = solution_notebook(assignment)
+    beside = handed_in_with(solved)
+    return [(v, write_notebook(apply_variant(solution, v, by_id), folder / v.id / f"{assignment.id}.ipynb", beside))
+            for v in variants]

@@ -19,7 +19,8 @@ import pytest
 from autograder.batch import Job, grade_class
 from autograder.check import run_checks
 from autograder.course import assignment_ids, load_assignment
-from autograder.variants import apply_variant, handed_in_with, load_variants, solution_notebook, write_notebook
+from autograder.submission import is_heavy
+from autograder.variants import load_variants, variant_submissions
 
 from .conftest import ROOT
 
@@ -40,15 +41,10 @@ class GradedClass(dict):
         self.scratch = scratch
 
     def __missing__(self, assignment_id: str) -> dict[str, dict]:
-        assignment = load_assignment(assignment_id, ROOT)
         folder = self.scratch.mktemp(assignment_id)
-        variants = load_variants(assignment)
-        by_id = {v.id: v for v in variants}
-        solution = solution_notebook(assignment)
-        beside = handed_in_with(solution_path(assignment_id))
+        written = variant_submissions(load_assignment(assignment_id, ROOT), solution_path(assignment_id), folder)
         jobs = [Job("solution", solution_path(assignment_id)), Job("release", release_of(assignment_id))]
-        jobs += [Job(v.id, write_notebook(apply_variant(solution, v, by_id), folder / v.id / "n.ipynb", beside))
-                 for v in variants]
+        jobs += [Job(v.id, path) for v, path in written]
         self[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
         return self[assignment_id]
 
@@ -194,8 +190,7 @@ def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_
     for data in load_assignment(assignment_id, ROOT).data_files:
         (tmp_path / data.name).write_bytes(data.read_bytes())
     cells = json.loads(solution_path(assignment_id).read_text())["cells"]
-    code = "\n\n".join("".join(c["source"]) for c in cells
-                       if c["cell_type"] == "code" and "heavy" not in c["metadata"].get("tags", []))
+    code = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code" and not is_heavy(c))
     (tmp_path / "notebook.py").write_text(code)
     runner = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); exec(open('notebook.py').read())"
     done = subprocess.run([sys.executable, "-S", "-c", runner], capture_output=True, text=True, cwd=tmp_path)

@@ -102,8 +102,22 @@ def test_held_data_is_changed_in_place_and_expressions_see_student_globals(run_s
     assert moments.copy() == [2.0, 2.0]
     square = student.evaluate("lambda x: Node(x.data * x.data)")
     assert square(student.Node(3.0)).data == 9.0
-    with pytest.raises(StudentRaised, match="NameError"):
+    with pytest.raises(StudentRaised, match="NameError") as raised:
         student.evaluate("no_such_name + 1")
+    assert "+ 1" not in str(raised.value)  # the grader's code is not shown to the student
+
+
+def test_a_hang_in_one_of_the_graders_functions_blocks_only_that_one(run_student):
+    student = Student(run_student(CODE))
+    endless, cube = student.evaluate("lambda: [0 for _ in iter(int, 1)]"), student.evaluate("lambda x: x ** 3")
+    with pytest.raises(StudentTimeout) as hung:
+        endless()
+    assert "iter(int" not in str(hung.value)
+    with pytest.raises(StudentCrashed, match="restarted"):
+        cube(2)  # made in the process the hang ended
+    assert student.evaluate("lambda x: x ** 3")(2) == 8
+    with pytest.raises(StudentTimeout, match="not called again"):
+        student.evaluate("lambda: [0 for _ in iter(int, 1)]")()
 
 
 def test_course_data_files_are_in_the_working_folder_and_go_away(tmp_path):
@@ -112,9 +126,11 @@ def test_course_data_files_are_in_the_working_folder_and_go_away(tmp_path):
     code = "NAMES = open('names.txt').read().split()\ndef write():\n    open('out.txt', 'w').write('x')\n"
     session = StudentSession([Cell(1, code)], Limits(call_timeout=1.0), strongest_boundary(), [data])
     try:
-        assert Student(session).NAMES == ["emma", "ava"]
+        student = Student(session)
+        assert student.NAMES == ["emma", "ava"]
+        student.write()
         workdir = session.workdir
-        assert workdir is not None and workdir.is_dir()
+        assert (workdir / "out.txt").read_text() == "x" and not (tmp_path / "out.txt").exists()
     finally:
         session.close()
     assert not workdir.exists() and data.read_text() == "emma\nava\n"

@@ -33,6 +33,20 @@ def test_heavy_cells_are_left_to_the_student(tmp_path):
     assert [cell.source for cell in read_submission(path).cells] == ["def f():\n    return 1"]
 
 
+def test_a_handed_in_file_must_be_a_plain_file_of_bounded_size(tmp_path):
+    from autograder.suite.plugin import read_handed_in
+
+    (tmp_path / "checkpoint.json").write_bytes(b"{}")
+    (tmp_path / "big.json").write_bytes(b"0" * (2 * 1024 * 1024))
+    (tmp_path / "link.json").symlink_to(tmp_path / "checkpoint.json")
+    (tmp_path / "folder.json").mkdir()
+    assert read_handed_in(tmp_path, "checkpoint.json") == b"{}"
+    for name, message in [("missing.json", "was not handed in"), ("link.json", "not a link"),
+                          ("folder.json", "not a link or a folder"), ("big.json", "larger than 1 MB")]:
+        with pytest.raises(AssertionError, match=message):
+            read_handed_in(tmp_path, name, max_mb=1)
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
     (b'{"cells": [', "not a valid notebook: it is not JSON"),

@@ -122,7 +122,7 @@ class Remote:
         return (id(self._session), self._generation, self._ref)
 
     def _tag(self) -> dict:
-        if self._generation != self._session.generation:
+        if self._generation != self._session.generation or self._session.process is None:
             raise StudentCrashed(
                 "an object from before your code was restarted (after an earlier failure) "
                 "was used again")
@@ -400,7 +400,7 @@ class Student:
         For arguments a student's function must change in place (Adam's
         moment lists); read them back with `handle.copy()`.
         """
-        return self._session.request({"op": "hold", "value": self._session.encode(value)}, what="data")
+        return self._session.request({"op": "hold", "value": self._session.encode(value)}, what="the grader's data")
 
     def evaluate(self, expression: str) -> Remote:
         """One expression evaluated among the student's globals, kept there as a handle.
@@ -409,4 +409,4 @@ class Student:
         `student.evaluate("lambda a, b: a * b + a.exp()")`. Only the expression
         travels, never the test's expected values.
         """
-        return self._session.request({"op": "evaluate", "source": expression}, what=expression[:60])
+        return self._session.request({"op": "evaluate", "source": expression}, what="the grader's expression")

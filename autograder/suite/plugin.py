@@ -19,6 +19,7 @@ An instructor can run a suite by hand against one notebook:
 
 from __future__ import annotations
 
+import functools
 import secrets
 import zlib
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class GradingContext:
     seed: int
     limits: Limits | None = None
     boundary: Boundary | None = None
-    files: list[Path] = field(default_factory=list)  # course data files the notebook reads
+    files: tuple[Path, ...] = ()  # course data files the notebook reads
     sessions: list[StudentSession] = field(default_factory=list)
 
 
@@ -104,23 +105,23 @@ def student(request: pytest.FixtureRequest) -> Student:
     return Student(session)
 
 
+def read_handed_in(folder: Path, name: str, max_mb: float = 8) -> bytes:
+    """A file handed in beside the notebook; a missing, linked or oversized one fails the test for the student."""
+    path = folder / name
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise AssertionError(f"{name} must be a plain file, not a link or a folder")
+    if not path.is_file():
+        raise AssertionError(f"{name} was not handed in next to your notebook: run the cell that "
+                             "writes it, then submit both")
+    if path.stat().st_size > max_mb * 1024 * 1024:
+        raise AssertionError(f"{name} is larger than {max_mb:g} MB")
+    return path.read_bytes()
+
+
 @pytest.fixture
 def submitted_file(request: pytest.FixtureRequest):
-    """`read(name, max_mb=8) -> bytes`; a missing, linked or oversized file fails the test for the student."""
-    folder = context_of(request).program.notebook.parent
-
-    def read(name: str, max_mb: float = 8) -> bytes:
-        path = folder / name
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            raise AssertionError(f"{name} must be a plain file, not a link or a folder")
-        if not path.is_file():
-            raise AssertionError(f"{name} was not handed in next to your notebook: run the cell that "
-                                 "writes it, then submit both")
-        if path.stat().st_size > max_mb * 1024 * 1024:
-            raise AssertionError(f"{name} is larger than {max_mb:g} MB")
-        return path.read_bytes()
-
-    return read
+    """`read(name, max_mb=8) -> bytes` for the submission being graded (see `read_handed_in`)."""
+    return functools.partial(read_handed_in, context_of(request).program.notebook.parent)
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ def is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def is_value(student: Student, x, kind: str = "Value") -> bool:
-    """True when x is a node of the student's `kind` class, living in their process."""
+def is_value(student: Student, x) -> bool:
+    """True when x is a Value node living in the student's process."""
     if x is None or isinstance(x, (bool, int, float, str, list, tuple, dict)):
         return False
-    return student.type_name(x) == kind
+    return student.type_name(x) == "Value"
 
 
 def signed(rng: np.random.Generator, low: float, high: float) -> float:
@@ -29,3 +29,10 @@ def check_answer(student: Student, name: str):
     """The value a checkpoint question's cell set, or a failed test telling the student to set it."""
     assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
     return getattr(student, name)
+
+
+def check_choice(student: Student, name: str) -> str:
+    """A multiple-choice answer, lower-cased, or a failed test saying what form it should take."""
+    answer = check_answer(student, name)
+    assert isinstance(answer, str), f'{name} should be one letter: "a", "b", "c" or "d"'
+    return answer.strip().lower()

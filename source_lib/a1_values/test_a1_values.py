@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, is_number, is_value, signed
+from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
@@ -707,16 +707,14 @@ def test_q1_node_count(student):
 @pytest.mark.checkpoint("q2")
 def test_q2_why_compose(student):
     """Q2: why composed operations get no node kinds of their own."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: think about what A2 needs for every kind of node"
 
 
 @pytest.mark.checkpoint("q3")
 def test_q3_valid_topological_order(student):
     """Q3: which list is a valid topological order of d = a * b + a."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert isinstance(answer, str), 'ANSWER_Q3 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "c", \
+    answer = check_choice(student, "ANSWER_Q3")
+    assert answer == "c", \
         "ANSWER_Q3 is not the right choice: check that every node comes after all of its children"

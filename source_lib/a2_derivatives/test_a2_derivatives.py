@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, is_number, is_value, signed
+from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_rules")
 tools = pytest.mark.checkpoint("gradient_tools")
@@ -617,16 +617,14 @@ def test_q1_forward_difference_error(student):
 @pytest.mark.checkpoint("q2")
 def test_q2_central_error_scaling(student):
     """Q2: how the error of a central difference changes when h is halved."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: which power of h is left in the error of a central difference?"
 
 
 @pytest.mark.checkpoint("q3")
 def test_q3_local_derivatives_of_x_times_x(student):
     """Q3: the local derivatives of y = x * x and dy/dx."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert isinstance(answer, str), 'ANSWER_Q3 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "a", \
+    answer = check_choice(student, "ANSWER_Q3")
+    assert answer == "a", \
         "ANSWER_Q3 is not the right choice: apply d_mul to each child, then add the paths from y to x"

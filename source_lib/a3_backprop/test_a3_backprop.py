@@ -19,7 +19,7 @@ from collections import deque
 
 import pytest
 
-from autograder.suite.trusted import check_answer, is_number, signed
+from autograder.suite.trusted import check_answer, check_choice, is_number, signed
 
 basics = pytest.mark.checkpoint("backward_basics")
 accumulate = pytest.mark.checkpoint("accumulate")
@@ -970,18 +970,16 @@ def test_q1_gradient_of_repeated_tripling(student):
 @pytest.mark.checkpoint("q2")
 def test_q2_valid_processing_order(student):
     """Q2: which order backward may process the nodes of e = c + c.exp() in."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: a node may pass its gradient on only after all of its users"
 
 
 @pytest.mark.checkpoint("q3")
 def test_q3_where_zero_grad_goes(student):
     """Q3: where zero_grad may go in a training step."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert isinstance(answer, str), 'ANSWER_Q3 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q3")
+    assert answer == "b", \
         "ANSWER_Q3 is not the right choice: when does backward add into grad, and when does the update read it?"
 
 

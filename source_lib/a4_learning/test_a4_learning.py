@@ -14,7 +14,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, is_number, is_value, signed
+from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
 
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
@@ -748,18 +748,16 @@ def test_milestone_training_lowers_the_loss(student, lab, rng):
 @pytest.mark.checkpoint("q1")
 def test_q1_diverging_learning_rate(student):
     """Q1: the learning rate for which gradient descent on w ** 2 oscillates and grows."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert isinstance(answer, str), 'ANSWER_Q1 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "d", \
+    answer = check_choice(student, "ANSWER_Q1")
+    assert answer == "d", \
         "ANSWER_Q1 is not the right choice: one step multiplies w by (1 - 2 lr)"
 
 
 @pytest.mark.checkpoint("q2")
 def test_q2_without_zero_grad(student):
     """Q2: what happens in fit_line without zero_grad."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: think about what backward does with a grad that is already there"
 
 

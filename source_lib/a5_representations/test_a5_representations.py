@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import StudentRaised
-from autograder.suite.trusted import check_answer, is_number
+from autograder.suite.trusted import check_answer, check_choice, is_number
 
 vocab = pytest.mark.checkpoint("vocab")
 matrices = pytest.mark.checkpoint("matrices")
@@ -873,16 +873,14 @@ def test_q1_predictions_in_one_name(student):
 @pytest.mark.checkpoint("q2")
 def test_q2_why_subtract_the_max(student):
     """Q2: why a stable softmax subtracts the largest logit."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: what does a common shift do to softmax, and to exp?"
 
 
 @pytest.mark.checkpoint("q3")
 def test_q3_embedding_as_projection(student):
     """Q3: which projection of a one-hot vector equals an embedding lookup."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert isinstance(answer, str), 'ANSWER_Q3 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q3")
+    assert answer == "b", \
         "ANSWER_Q3 is not the right choice: check the shapes, linear needs W of shape (n_out, n_in)"

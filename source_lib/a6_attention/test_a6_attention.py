@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer
+from autograder.suite.trusted import check_answer, check_choice
 
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
@@ -729,9 +729,8 @@ def test_q1_weight_of_the_first_key(student):
 @pytest.mark.checkpoint("q2")
 def test_q2_why_no_queries_in_the_cache(student):
     """Q2: why the cache keeps keys and values but not queries."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "a", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "a", \
         "ANSWER_Q2 is not the right choice: which vectors of earlier positions does a later step use?"
 
 

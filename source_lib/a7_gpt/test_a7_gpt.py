@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, is_value
+from autograder.suite.trusted import check_answer, check_choice, is_value
 
 init_checkpoint = pytest.mark.checkpoint("init_params")
 mlp_checkpoint = pytest.mark.checkpoint("mlp")
@@ -1145,9 +1145,8 @@ def test_q1_letter_after_q(student, submitted_file):
 @pytest.mark.checkpoint("q2")
 def test_q2_temperature(student):
     """Q2: what the temperature does to the samples."""
-    answer = check_answer(student, "ANSWER_Q2")
-    assert isinstance(answer, str), 'ANSWER_Q2 should be one letter: "a", "b", "c" or "d"'
-    assert answer.strip().lower() == "b", \
+    answer = check_choice(student, "ANSWER_Q2")
+    assert answer == "b", \
         "ANSWER_Q2 is not the right choice: compare the samples at low and high temperature"
 
 
