@@ -60,7 +60,7 @@ def cached_assignment(root: str, assignment_id: str):
     return load_assignment(assignment_id, Path(root))
 
 
-def grade_to_file(root: str, assignment_id: str, job: Job, seed: int, out: str) -> dict:
+def grade_to_file(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
     """Runs in a grading process: grade one submission and write its result."""
     result = grade_submission(cached_assignment(root, assignment_id), job.path, name=job.name, seed=seed)
     write_atomically(Path(out) / f"{job.name}.json", result)
@@ -87,43 +87,57 @@ def grade_class(
     progress: Callable[[Job, dict], None] = lambda job, result: None,
     grade: Callable[[str, str, Job, int, str], dict] = grade_to_file,
 ) -> tuple[dict[str, dict], int]:
-    """Grades every job; returns results by name and the seed used.
+    """Grades every job into out/<name>.json; returns results by name and the seed used.
 
     `grade` runs in the grading processes (a module-level function, so it
-    can be sent to them). When one of them dies, only the submissions it
-    might have been grading are suspects; each is retried alone, and one
-    that kills its grader again is reported as a grader failure.
+    can be sent to them). A submission that kills its grader twice is
+    reported as a grader failure.
     """
     out.mkdir(parents=True, exist_ok=True)
     seed = secrets.randbits(63) if seed is None else seed
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     results: dict[str, dict] = {}
 
     def finished(job: Job, result: dict) -> None:
         results[job.name] = result
         progress(job, result)
 
-    run = functools.partial(run_pool, grade=grade, args=(str(root), assignment_id), seed=seed, out=out,
-                            finished=finished)
-    queue = deque(jobs)
-    while queue:
-        for suspect in run(queue, workers):
-            if run(deque([suspect]), 1):
-                failure = grader_failure(suspect, assignment_id)
-                write_atomically(out / f"{suspect.name}.json", failure)
-                finished(suspect, failure)
+    def failed(job: Job) -> None:
+        failure = grader_failure(job, assignment_id)
+        write_atomically(out / f"{job.name}.json", failure)
+        finished(job, failure)
+
+    run_jobs(jobs, functools.partial(grade, str(root), assignment_id, seed=seed, out=str(out)),
+             workers=workers, finished=finished, failed=failed)
     return results, seed
 
 
-def run_pool(queue: deque, workers: int, *, grade, args, seed, out, finished) -> list[Job]:
-    """Grades from the queue with at most `workers` in flight; returns those in flight if a process died."""
+def run_jobs(jobs: list[Job], work: Callable[[Job], dict], *, workers: int | None,
+             finished: Callable[[Job, dict], None], failed: Callable[[Job], None]) -> None:
+    """Runs `work(job)` for every job in grading processes, at most `workers` at once.
+
+    `finished` and `failed` run here, in this process, as results arrive.
+    When a grading process dies, only the submissions it might have been
+    grading are suspects; each is retried alone, and one that kills its
+    grader again goes to `failed`.
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    queue = deque(jobs)
+    while queue:
+        for suspect in run_pool(queue, workers, work, finished):
+            if run_pool(deque([suspect]), 1, work, finished):
+                failed(suspect)
+
+
+def run_pool(queue: deque, workers: int, work: Callable[[Job], dict],
+             finished: Callable[[Job, dict], None]) -> list[Job]:
+    """Works through the queue; returns the jobs in flight if a process died."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         running: dict = {}
         while queue or running:
             while queue and len(running) < workers:
                 job = queue.popleft()
-                running[pool.submit(grade, *args, job, seed, str(out))] = job
+                running[pool.submit(work, job)] = job
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 try:

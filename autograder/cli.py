@@ -8,15 +8,18 @@ rubric or suite, failed build).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
 
 from .batch import grade_class, jobs_for
-from .build import BuildError, build, stale_files
+from .build import BuildError, build, stale_files, tool_env
 from .build.cells import NotebookSourceError
 from .check import default_notebook, print_checks, run_checks
+from .classroom.autograde import RESULTS, autograde_class
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
 from .report import class_table, print_table
@@ -45,6 +48,14 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="folder for the results")
     grade.add_argument("--seed", type=int, help="replay a run's hidden inputs (default: new secret seed)")
     grade.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+
+    autograde = commands.add_parser(
+        "autograde", help="grade a class in an nbgrader course: autograded/ and the gradebook, in parallel")
+    autograde.add_argument("assignment")
+    autograde.add_argument("--course", type=Path, help="nbgrader course folder (default: ./course)")
+    autograde.add_argument("--student", action="append", help="only this student (repeatable)")
+    autograde.add_argument("--force", action="store_true", help="regrade students whose submission did not change")
+    autograde.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
 
     check = commands.add_parser("check", help="run a notebook's visible checks, with hints")
     check.add_argument("assignment")
@@ -88,12 +99,30 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_table(class_table(assignment.rubric, results), console)
         console.print(f"{len(results)} results in {args.out} (seed {seed})")
         return 0
+    if args.command == "autograde":
+        return run_autograde(root, args, console)
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
+    return 0
+
+
+def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int:
+    course = (args.course or root / "course").resolve()
+    started = time.monotonic()
+    run = autograde_class(
+        root, args.assignment, course, force=args.force, students=args.student, workers=args.workers,
+        progress=lambda student, result: console.print(f"autograded {student}: {result['score']:g}", highlight=False))
+    for student, reason in sorted(run.failed.items()):
+        console.print(f"[red]not graded[/red] {student}: {reason}", highlight=False)
+    console.print(
+        f"{len(run.results)} autograded, {len(run.unchanged)} unchanged since the last run (--force regrades "
+        f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s (seed {run.seed}); "
+        f"results in {course / RESULTS / args.assignment}", highlight=False)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs helper programs (alembic) by name
     console = Console()
     try:
         return run(args, console)

@@ -1,21 +1,28 @@
-"""`atomgpt demo`: build the course, make a synthetic class, grade it, report.
+"""`atomgpt demo`: build the course, make a synthetic class, autograde it into nbgrader's gradebook, report.
 
 The class has, per assignment: the solution, correct submissions in other
 styles, every known-buggy variant, pairs of bugs, every cheat, the untouched
-release, a broken notebook and an empty one.
+release, a broken notebook and an empty one. They are handed in as
+`nbgrader collect` would leave them, graded by `atomgpt autograde`, and
+exported with `nbgrader export`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
-from .batch import Job, grade_class
-from .build import Built, build_assignment
+from .batch import Job
+from .build import BuildError, Built, build_assignment, tool_env
+from .classroom.autograde import RESULTS, autograde_class
 from .course import Assignment, load_assignment
 from .report import class_table, print_table, summary, summary_markdown
 from .variants import (
@@ -77,28 +84,49 @@ def synthetic_class(assignment: Assignment, built: Built, folder: Path) -> list[
     return jobs
 
 
+def hand_in(jobs: list[Job], course: Path, assignment_id: str) -> None:
+    """Puts each synthetic student's folder where `nbgrader collect` puts submissions."""
+    for job in jobs:
+        target = course / "submitted" / job.name / assignment_id
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(job.path.parent, target)
+        (target / "timestamp.txt").write_text(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC")
+
+
+def export_grades(course: Path) -> Path:
+    """nbgrader's own CSV export of the gradebook the demo filled."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"], cwd=course,
+                          capture_output=True, text=True, env=tool_env())
+    if done.returncode != 0:
+        raise BuildError(f"nbgrader export failed:\n{done.stderr[-3000:]}")
+    return course / "grades.csv"
+
+
 def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers: int | None,
              console: Console) -> dict:
     reports = {}
+    course = out / "course"
     for assignment_id in ids:
         assignment = load_assignment(assignment_id, root)
         console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
-        built = build_assignment(assignment, out / "course", out / "build")
+        built = build_assignment(assignment, course, out / "build")
         jobs = synthetic_class(assignment, built, out / "submissions" / assignment_id)
-        console.print(f"grading {len(jobs)} synthetic submissions in parallel ...")
+        hand_in(jobs, course, assignment_id)
+        console.print(f"autograding {len(jobs)} synthetic submissions in parallel into nbgrader's gradebook ...")
         started = time.monotonic()
-        results, used_seed = grade_class(
-            root, assignment_id, jobs, out / "results" / assignment_id, seed=seed, workers=workers,
-            progress=lambda job, result: console.print(f"  {job.name}: {result['score']:g}"))
+        run = autograde_class(root, assignment_id, course, force=True, seed=seed, workers=workers,
+                              progress=lambda student, result: console.print(f"  {student}: {result['score']:g}"))
         seconds = time.monotonic() - started
-        print_table(class_table(assignment.rubric, results), console)
-        reports[assignment_id] = summary(assignment.rubric, results, used_seed)
+        print_table(class_table(assignment.rubric, run.results), console)
+        reports[assignment_id] = summary(assignment.rubric, run.results, run.seed)
         report = reports[assignment_id]
-        console.print(f"{len(jobs)} submissions graded in {seconds:.1f} s "
+        console.print(f"{len(jobs)} submissions autograded in {seconds:.1f} s "
                       f"({seconds / len(jobs):.2f} s each on {workers or os.cpu_count()} cores); "
                       f"mean {report['mean']:g} of {report['auto_points']:g}, full marks {report['full_marks']}, "
                       f"zero {report['zero']}", highlight=False)
+    grades = export_grades(course)
     (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
     (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
-    console.print(f"results in {out / 'results'}, summary in {out / 'summary.json'} and {out / 'report.md'}")
+    console.print(f"results in {course / RESULTS}, nbgrader's export in {grades}, summary in "
+                  f"{out / 'summary.json'} and {out / 'report.md'}")
     return reports

@@ -40,29 +40,31 @@ def grade_submission(
     started = time.monotonic()
     rubric = assignment.rubric
     boundary = boundary or strongest_boundary()
-    problems: list[str] = []
-    incidents: list[dict] = []
     try:
         program = read_submission(path, assignment.id)
     except SubmissionError as error:
-        program = None
-        problems.append(f"Your submission could not be run: {error}")
-    if program is None:
-        scores = [CheckpointScore(c, 0.0, 0, 0, []) for c in rubric.checkpoints]
-    else:
-        context = GradingContext(program, seed, rubric.limits, boundary, files=assignment.data_files)
-        outcomes = run_suite(assignment.suite, context)
-        untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]
-        if untested:
-            raise RubricError(f"{assignment.id}: no hidden test marks checkpoints {untested}")
-        scores = rubric.score(outcomes)
-        problems += program.notes
-        for session in context.sessions:
-            report = session.load_report
-            if report:
-                problems += describe_cell_errors(report.cell_errors)
-            incidents += [i.as_dict() for i in session.incidents]
-        problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
+        return zero_result(assignment, name=name, problem=f"Your submission could not be run: {error}",
+                           sandbox=boundary.describe())
+    context = GradingContext(program, seed, rubric.limits, boundary, files=assignment.data_files)
+    outcomes = run_suite(assignment.suite, context)
+    untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]
+    if untested:
+        raise RubricError(f"{assignment.id}: no hidden test marks checkpoints {untested}")
+    problems = list(program.notes)
+    incidents: list[dict] = []
+    for session in context.sessions:
+        report = session.load_report
+        if report:
+            problems += describe_cell_errors(report.cell_errors)
+        incidents += [i.as_dict() for i in session.incidents]
+    problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
     return gradescope_result(
-        rubric, scores, submission=name, problems=problems, sandbox=boundary.describe(),
+        rubric, rubric.score(outcomes), submission=name, problems=problems, sandbox=boundary.describe(),
         incidents=incidents, seconds=time.monotonic() - started)
+
+
+def zero_result(assignment: Assignment, *, name: str, problem: str, sandbox: dict | None = None) -> dict:
+    """Nothing could run (an unreadable or missing notebook): every checkpoint scores zero, with the reason."""
+    scores = [CheckpointScore(c, 0.0, 0, 0, []) for c in assignment.rubric.checkpoints]
+    return gradescope_result(assignment.rubric, scores, submission=name, problems=[problem],
+                             sandbox=sandbox or {}, incidents=[], seconds=0.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from autograder.batch import Job, grade_class, jobs_for, write_atomically
 
 
-def dies_once_on_bob(root: str, assignment_id: str, job: Job, seed: int, out: str) -> dict:
+def dies_once_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
     """Stands in for grading: the process grading bob dies the first time."""
     marker = Path(out) / ".bob-died-once"
     if job.name == "bob" and not marker.exists():
@@ -19,7 +19,7 @@ def dies_once_on_bob(root: str, assignment_id: str, job: Job, seed: int, out: st
     return result
 
 
-def always_dies_on_bob(root: str, assignment_id: str, job: Job, seed: int, out: str) -> dict:
+def always_dies_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
     if job.name == "bob":
         os._exit(1)
     return {"score": 1.0, "tests": [], "extra_data": {}}

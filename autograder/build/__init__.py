@@ -22,27 +22,13 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+from ..classroom.config import write_config
 from ..course import Assignment, load_assignment
 from .cells import course_notebook
-
-NBGRADER_CONFIG = '''"""nbgrader configuration of the From Atomic Ops to GPT course (made by `atomgpt build`)."""
-import os
-
-c = get_config()  # noqa: F821
-c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.course_id = "atomgpt"
-'''
 
 
 class BuildError(Exception):
     """A step of the build failed; the message says which and why."""
-
-
-def ensure_course(course: Path) -> None:
-    course.mkdir(parents=True, exist_ok=True)
-    config = course / "nbgrader_config.py"
-    if not config.exists():
-        config.write_text(NBGRADER_CONFIG)
 
 
 def write_source(assignment: Assignment, course: Path) -> Path:
@@ -110,7 +96,7 @@ class Built:
 
 def build_assignment(assignment: Assignment, course: Path, out: Path) -> Built:
     """Writes out/assignments/<id>/ (the release) and out/solutions/<id>/."""
-    ensure_course(course)
+    write_config(course, assignment.folder.parent.parent)
     source = write_source(assignment, course)
     release = generate_release(assignment, course)
     released_folder = out / "assignments" / assignment.id

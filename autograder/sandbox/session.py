@@ -27,6 +27,8 @@ from . import worker as wire
 from .launcher import Boundary, strongest_boundary
 from .limits import Limits
 
+DEFINITIONS = ("type", "function")  # globals a notebook defines once: cached per process
+
 
 class StudentError(Exception):
     """Something went wrong in the student's code; the text is written for them."""
@@ -150,12 +152,16 @@ class DeadlineReader:
     def __init__(self, fd: int, deadline: float):
         self.fd = fd
         self.deadline = deadline
+        self.pending = b""
 
     def read(self, size: int) -> bytes:
-        wait = self.deadline - time.monotonic()
-        if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
-            raise TimeoutError
-        return os.read(self.fd, min(size, 1 << 20))
+        if not self.pending:
+            wait = self.deadline - time.monotonic()
+            if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
+                raise TimeoutError
+            self.pending = os.read(self.fd, 1 << 16)  # a whole small frame in one read
+        chunk, self.pending = self.pending[:size], self.pending[size:]
+        return chunk
 
 
 class StudentSession:
@@ -173,6 +179,7 @@ class StudentSession:
         self.started = time.monotonic()
         self.incidents: list[Incident] = []
         self.hung: set[str] = set()
+        self.definitions: dict[str, Remote] = {}
         self.load_report: LoadReport | None = None
         self.load_failure: StudentError | None = None
 
@@ -206,6 +213,7 @@ class StudentSession:
         if self.load_failure is not None and self.generation:
             raise self.load_failure
         self.generation += 1
+        self.definitions = {}
         self.process = self.boundary.start(self.limits, self._working_folder())
         message = {"op": "load", "cells": [c.__dict__ for c in self.cells],
                    "output_chars": self.limits.output_chars}
@@ -251,12 +259,17 @@ class StudentSession:
         return self.request({"op": "operator", "name": name, "args": self.encode(args)}, what=what)
 
     def global_(self, name: str):
-        return self.request({"op": "global", "name": name}, what=name)
+        """A global of the notebook; classes and functions are fetched once per process."""
+        if name in self.definitions and self.process is not None:
+            return self.definitions[name]
+        value = self.request({"op": "global", "name": name}, what=name)
+        if isinstance(value, Remote) and value._type in DEFINITIONS:
+            self.definitions[name] = value
+        return value
 
     def type_name(self, value) -> str:
-        if not isinstance(value, Remote):
-            return type(value).__name__
-        return self.request({"op": "type_name", "target": value._tag()}, what="type")
+        """The type's name, as sent with the object (no extra call)."""
+        return value._type if isinstance(value, Remote) else type(value).__name__
 
     def run_cell(self, index: int, source: str) -> None:
         """Runs a visible check cell; raises StudentRaised when it fails."""

@@ -276,9 +276,6 @@ class Worker:
         tag["$label"] = f"the grader's {tag['$type']} {zlib.crc32(source.encode()):08x}"
         return {"value": tag}
 
-    def op_type_name(self, message):
-        return {"value": type(self.value(message["target"])).__name__}
-
     def op_exec(self, message):
         """Runs a visible check cell (student-facing checks only)."""
         cell = {"index": message["index"], "source": message["source"]}
@@ -289,7 +286,7 @@ class Worker:
 
 def detach_channel():
     """Moves the wire off stdin/stdout so prints cannot corrupt it."""
-    reader = os.fdopen(os.dup(0), "rb", buffering=0)
+    reader = os.fdopen(os.dup(0), "rb")
     writer = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

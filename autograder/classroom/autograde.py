@@ -1,0 +1,392 @@
+"""`atomgpt autograde`: a whole class graded in parallel and recorded through nbgrader's API.
+
+For each student who submitted:
+1. skip when nothing changed since the last run (the submission's files,
+   the assignment's suite, rubric and notebook, the due date and penalty
+   settings) and the gradebook still holds that run's scores, unless forced;
+2. in a grading process, build the student's autograded folder aside:
+   the files nbgrader would copy, the notebook through nbgrader's own
+   sanitizing steps, graded by the engine, scores written into its cells;
+3. here, one student at a time: scores, comments and late penalty into the
+   gradebook (read from the cells exactly as nbgrader's SaveAutoGrades
+   reads them), the folder moved into place, the gradebook committed, then
+   the student's result file written. Killed at any point, each student's
+   folder, gradebook scores and result file are whole: the old ones or the
+   new ones, and a rerun redoes whatever was not finished.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.nbgraderformat import ValidationError
+from nbgrader.preprocessors import AssignLatePenalties
+from nbgrader.utils import find_all_files
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SAWarning
+from traitlets.config import Config
+from traitlets.utils.importstring import import_item
+
+from .. import __version__
+from ..batch import Job, cached_assignment, run_jobs, write_atomically
+from ..course import Assignment, CourseError, load_assignment
+from ..grading import grade_submission, zero_result
+from .config import load_config
+from .notebook import cell_comments, cell_grades, record_result
+
+# what reading or sanitizing a damaged notebook raises (not JSON, cells or nbgrader metadata broken)
+UNREADABLE = (ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError, MissingEntry, ValidationError)
+RESULTS = "results"  # <course>/results/<assignment>/<student>.json: the engine's result per student
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a grading process needs for any student of this run (sent to it, so plain data)."""
+
+    kit: str
+    assignment_id: str
+    seed: int
+    run: str  # names this run's staging folders, apart from those a killed run may still be writing
+    config: Config = field(compare=False, hash=False)
+
+
+@dataclass
+class Prepared:
+    """One student's autograded folder, built aside, and what goes into the gradebook."""
+
+    student: str
+    staged: str
+    grades: dict[str, float | None]
+    comments: dict[str, str | None]
+    result: dict
+
+
+@dataclass
+class ClassRun:
+    """What a run did: results of the students graded now, and who was skipped or failed."""
+
+    results: dict[str, dict] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seed: int = 0
+
+
+# ---------------------------------------------------------------- in a grading process
+
+
+@functools.cache
+def converter(plan: Plan) -> Autograde:
+    """nbgrader's Autograde converter as this course configures it (its settings and steps)."""
+    return Autograde(coursedir=CourseDirectory(config=plan.config), config=plan.config)
+
+
+def sanitize(plan: Plan, notebook, resources: dict):
+    """nbgrader's own first pass: clear outputs, restore locked and grade cells, check metadata."""
+    for step in converter(plan).sanitize_preprocessors:
+        step = import_item(step) if isinstance(step, str) else step
+        notebook, resources = step(config=plan.config).preprocess(notebook, resources)
+    return notebook
+
+
+def copy_files(source: Path, target: Path, ignore: list[str], keep: set[str] = frozenset()) -> None:
+    """Every file but notebooks, as nbgrader copies them; names in `keep` are not overwritten."""
+    for name in find_all_files(str(source), ignore + ["*.ipynb"]):
+        relative = os.path.relpath(name, source)
+        if relative in keep:
+            continue
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.unlink()
+        shutil.copy(name, path)
+
+
+def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path):
+    """The submitted notebook, sanitized and graded; the release with zeros when it cannot be read."""
+    coursedir = converter(plan).coursedir
+    name = f"{assignment.id}.ipynb"
+    resources = {"nbgrader": {"student": job.name, "assignment": assignment.id, "notebook": assignment.id,
+                              "db_url": coursedir.db_url},
+                 "metadata": {"path": str(staged)}}
+    submitted = job.path / name
+    problem = f"No {name} was submitted." if not submitted.is_file() else None
+    if problem is None:
+        try:
+            notebook = sanitize(plan, nbformat.read(submitted, as_version=4), resources)
+        except UNREADABLE as error:
+            problem = (f"Your submission could not be run: {name} could not be read as a notebook "
+                       f"({type(error).__name__}). Open it in Jupyter, save it, and submit again.")
+    if problem is None:
+        nbformat.write(notebook, staged / name)
+        result = grade_submission(assignment, staged / name, name=job.name, seed=plan.seed)
+    else:
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / name
+        notebook = sanitize(plan, nbformat.read(release, as_version=4), resources)
+        result = zero_result(assignment, name=job.name, problem=problem)
+    return record_result(notebook, result, assignment.rubric), result
+
+
+def prepare_student(plan: Plan, job: Job) -> Prepared:
+    """Runs in a grading process: builds the student's autograded folder aside."""
+    autograde = converter(plan)
+    coursedir = autograde.coursedir
+    assignment = cached_assignment(plan.kit, plan.assignment_id)
+    staged = staging_folder(coursedir, job.name, assignment.id, plan.run)
+    staged.mkdir(parents=True)
+    copy_files(job.path, staged, coursedir.ignore)
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
+    copy_files(source, staged, coursedir.ignore, keep=set(autograde.exclude_overwriting.get(assignment.id, [])))
+    notebook, result = graded_notebook(plan, assignment, job, staged)
+    nbformat.write(notebook, staged / f"{assignment.id}.ipynb")
+    permissions = int(str(autograde.permissions), 8)
+    for path in staged.rglob("*"):
+        if path.is_file():
+            path.chmod(permissions)
+    return Prepared(job.name, str(staged), cell_grades(notebook), cell_comments(notebook), result)
+
+
+# ---------------------------------------------------------------- folders and records
+
+
+def autograded_folder(coursedir: CourseDirectory, student: str, assignment_id: str) -> Path:
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment_id))
+
+
+def staging_folder(coursedir: CourseDirectory, student: str, assignment_id: str, run: str) -> Path:
+    """Beside the autograded folder (same file system, so moving it in is one rename); nbgrader ignores it."""
+    folder = autograded_folder(coursedir, student, assignment_id)
+    return folder.with_name(f".{folder.name}.staged-{run}")
+
+
+def remove_leftovers(coursedir: CourseDirectory, student: str, assignment_id: str) -> None:
+    """Staging folders of runs that were killed before they could move them into place."""
+    folder = autograded_folder(coursedir, student, assignment_id)
+    for leftover in folder.parent.glob(f".{folder.name}.staged-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def move_into_place(staged: Path, folder: Path) -> None:
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staged, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def result_file(coursedir: CourseDirectory, assignment_id: str, student: str) -> Path:
+    return Path(coursedir.root) / RESULTS / assignment_id / f"{student}.json"
+
+
+def read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def files_digest(folder: Path, ignore: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(find_all_files(str(folder), ignore)):
+        digest.update(os.path.relpath(name, folder).encode() + b"\0" + Path(name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def assignment_digest(assignment: Assignment, coursedir: CourseDirectory, grading_rules: str) -> str:
+    """Everything besides the submission that a score depends on."""
+    digest = hashlib.sha256(f"{__version__}\0{grading_rules}\0".encode())
+    for path in (assignment.folder / "rubric.toml", assignment.suite, *assignment.data_files):
+        digest.update(path.read_bytes())
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
+    digest.update(files_digest(source, coursedir.ignore).encode())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- the gradebook
+
+
+def submitted_students(coursedir: CourseDirectory, assignment_id: str) -> dict[str, Path]:
+    """Student id -> submitted folder, found the way nbgrader finds them."""
+    pattern = coursedir.format_path(coursedir.submitted_directory, "(?P<student_id>[^/]+)", re.escape(assignment_id),
+                                    escape=True)
+    found = {}
+    for path in sorted(glob.glob(coursedir.format_path(coursedir.submitted_directory, "*", assignment_id))):
+        match = re.fullmatch(pattern, path)
+        if match and Path(path).is_dir():
+            found[match.group("student_id")] = Path(path)
+    excluded = set(filter(None, coursedir.student_id_exclude.split(",")))
+    return {s: p for s, p in found.items() if s not in excluded}
+
+
+def gradebook_scores(gradebook: Gradebook, assignment_id: str, student: str) -> dict[str, float | None] | None:
+    try:
+        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
+    except MissingEntry:
+        return None
+    return {grade.name: grade.auto_score for grade in notebook.grades}
+
+
+class Recorder:
+    """Writes prepared students into the gradebook and the course folder, one whole student at a time."""
+
+    def __init__(self, gradebook: Gradebook, coursedir: CourseDirectory, config: Config, assignment_id: str):
+        self.gradebook = gradebook
+        self.coursedir = coursedir
+        self.assignment_id = assignment_id
+        self.create_student = Autograde(coursedir=coursedir, config=config).create_student
+        penalties = AssignLatePenalties(config=config)
+        penalties.init_plugin()
+        self.late_penalty = penalties.plugin_inst.late_submission_penalty
+
+    def record(self, prepared: Prepared, submitted: Path, fingerprint: str, seed: int) -> None:
+        gradebook, student, assignment_id = self.gradebook, prepared.student, self.assignment_id
+        try:
+            self.store(prepared, submitted)
+            move_into_place(Path(prepared.staged), autograded_folder(self.coursedir, student, assignment_id))
+            gradebook.db.commit()
+        except BaseException:
+            gradebook.db.rollback()
+            raise
+        record = {"fingerprint": fingerprint, "seed": seed, "grades": prepared.grades, "result": prepared.result}
+        path = result_file(self.coursedir, assignment_id, student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, record)
+
+    def store(self, prepared: Prepared, submitted: Path) -> None:
+        """The gradebook rows nbgrader's Autograde would write, left uncommitted."""
+        gradebook, student, assignment_id = self.gradebook, prepared.student, self.assignment_id
+        if self.create_student:
+            gradebook.update_or_create_student(student)
+        else:
+            gradebook.find_student(student)  # MissingEntry: nbgrader refuses unknown students too
+        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        submission = (gradebook.update_or_create_submission(assignment_id, student, timestamp=timestamp)
+                      if timestamp else gradebook.update_or_create_submission(assignment_id, student))
+        for grade_id, score in prepared.grades.items():
+            grade = gradebook.find_grade(grade_id, assignment_id, assignment_id, student)
+            grade.auto_score = score
+            grade.needs_manual_grade = grade.manual_score is not None or score is None
+        for grade_id, text in prepared.comments.items():
+            gradebook.find_comment(grade_id, assignment_id, assignment_id, student).auto_comment = text
+        gradebook.db.flush()
+        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
+        gradebook.db.refresh(notebook)
+        penalty = None
+        if submission.total_seconds_late > 0:
+            penalty = self.late_penalty(student, notebook.score, submission.total_seconds_late)
+            if penalty is not None:  # nbgrader's bounds: not below zero, not above the score
+                penalty = min(max(penalty, 0), notebook.score)
+        notebook.late_submission_penalty = penalty
+
+
+# ---------------------------------------------------------------- the run
+
+
+def check_course(coursedir: CourseDirectory, assignment: Assignment) -> None:
+    """Refuses to start unless nbgrader knows the assignment and its release exists."""
+    release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / f"{assignment.id}.ipynb"
+    database = make_url(coursedir.db_url)
+    if database.get_backend_name() == "sqlite" and not Path(database.database or "").is_file():
+        raise CourseError(f"there is no gradebook at {coursedir.db_url}: run `atomgpt build {assignment.id}` or "
+                          f"`nbgrader generate_assignment {assignment.id}` in {coursedir.root} first")
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        try:
+            gradebook.find_notebook(assignment.id, assignment.id)
+        except MissingEntry:
+            raise CourseError(f"the gradebook ({coursedir.db_url}) has no notebook {assignment.id} in assignment "
+                              f"{assignment.id}: run `atomgpt build {assignment.id}` or `nbgrader "
+                              f"generate_assignment {assignment.id}` in {coursedir.root} first") from None
+    if not release.is_file():
+        raise CourseError(f"{release} is missing: run `nbgrader generate_assignment {assignment.id}` first")
+
+
+def grading_rules(gradebook: Gradebook, config: Config, assignment_id: str) -> str:
+    """The settings besides the files that change a score: due date and late-penalty settings."""
+    duedate = gradebook.find_assignment(assignment_id).duedate
+    return json.dumps([str(duedate), repr(config.get("LateSubmissionPlugin")),
+                       repr(config.get("AssignLatePenalties"))])
+
+
+def autograde_class(
+    kit: Path,
+    assignment_id: str,
+    course: Path,
+    *,
+    force: bool = False,
+    students: list[str] | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[str, dict], None] = lambda student, result: None,
+) -> ClassRun:
+    """Grades every submitted (or the named) student whose grade is out of date; see the module's steps."""
+    if not (course / "nbgrader_config.py").is_file():
+        raise CourseError(f"{course} is not an nbgrader course folder (no nbgrader_config.py); "
+                          "run `atomgpt build --course DIR`")
+    config = load_config(course)
+    coursedir = CourseDirectory(config=config)
+    assignment = load_assignment(assignment_id, kit)
+    check_course(coursedir, assignment)
+    submitted = submitted_students(coursedir, assignment_id)
+    if students:
+        unknown = sorted(set(students) - set(submitted))
+        if unknown:
+            raise CourseError(f"no submission of {assignment_id} from {', '.join(unknown)} in "
+                              f"{coursedir.format_path(coursedir.submitted_directory, '*', assignment_id)}")
+        submitted = {s: submitted[s] for s in students}
+    run = ClassRun(seed=secrets.randbits(63) if seed is None else seed)
+    plan = Plan(str(kit), assignment_id, run.seed, f"{os.getpid()}-{secrets.token_hex(3)}", config)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session use warns on every new submission
+        rules = grading_rules(gradebook, config, assignment_id)
+        common = assignment_digest(assignment, coursedir, rules)
+        fingerprints, jobs = {}, []
+        for student, folder in submitted.items():
+            remove_leftovers(coursedir, student, assignment_id)
+            fingerprints[student] = hashlib.sha256(
+                (common + files_digest(folder, coursedir.ignore)).encode()).hexdigest()
+            if not force and up_to_date(gradebook, coursedir, assignment_id, student, fingerprints[student]):
+                run.unchanged.append(student)
+            else:
+                jobs.append(Job(student, folder))
+        recorder = Recorder(gradebook, coursedir, config, assignment_id)
+
+        def finished(job: Job, prepared: Prepared) -> None:
+            try:
+                recorder.record(prepared, job.path, fingerprints[job.name], run.seed)
+            except MissingEntry as error:
+                run.failed[job.name] = f"not in the gradebook ({error})"
+                shutil.rmtree(prepared.staged, ignore_errors=True)
+                return
+            run.results[job.name] = prepared.result
+            progress(job.name, prepared.result)
+
+        def failed(job: Job) -> None:
+            run.failed[job.name] = "the grader's process died twice while grading it; nothing was recorded"
+            shutil.rmtree(staging_folder(coursedir, job.name, assignment_id, plan.run), ignore_errors=True)
+
+        run_jobs(jobs, functools.partial(prepare_student, plan), workers=workers, finished=finished, failed=failed)
+    return run
+
+
+def up_to_date(gradebook: Gradebook, coursedir: CourseDirectory, assignment_id: str, student: str,
+               fingerprint: str) -> bool:
+    """The last run graded these very files, its folder is in place and the gradebook still holds its scores."""
+    record = read_record(result_file(coursedir, assignment_id, student))
+    notebook = autograded_folder(coursedir, student, assignment_id) / f"{assignment_id}.ipynb"
+    return (record is not None and record.get("fingerprint") == fingerprint and notebook.is_file()
+            and gradebook_scores(gradebook, assignment_id, student) == record.get("grades"))

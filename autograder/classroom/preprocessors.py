@@ -1,0 +1,50 @@
+"""nbgrader preprocessors, named in the course's nbgrader_config.py.
+
+`GradeWithEngine` takes the place of nbgrader's `Execute` in `nbgrader
+autograde`: instead of running the notebook in a kernel where the student's
+code could rewrite the checks, it grades the sanitized notebook with the
+engine and records the scores as nbgrader reads them. `HideGraderNotes`
+runs first in `generate_feedback`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Unicode
+
+from ..batch import cached_assignment
+from ..course import project_root
+from ..grading import grade_submission
+from .notebook import record_result, without_grader_notes
+
+
+class GradeWithEngine(NbGraderPreprocessor):
+    """Grades the notebook out of process; each checks cell gets its checkpoint's points and feedback."""
+
+    kit = Unicode("", help="The course kit's folder (holding source_lib/); default: found from here").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        root = Path(self.kit) if self.kit else project_root()
+        assignment = cached_assignment(str(root), info["assignment"])
+        if info["notebook"] != assignment.id:
+            self.log.warning("%s is not the notebook of %s; it is left ungraded", info["notebook"], assignment.id)
+            return nb, resources
+        notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
+        result = grade_submission(assignment, notebook, name=info["student"], seed=secrets.randbits(63))
+        self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
+                      assignment.rubric.auto_points)
+        return record_result(nb, result, assignment.rubric), resources
+
+
+class HideGraderNotes(Preprocessor):
+    """Leaves the graders' rubric notes out of student feedback."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        return without_grader_notes(nb), resources
