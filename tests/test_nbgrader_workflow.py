@@ -46,7 +46,11 @@ ATOMGPT = [sys.executable, "-m", "autograder"]
 
 
 def run(command: list[str], cwd: Path, home: Path, expect: int = 0) -> subprocess.CompletedProcess:
-    """Runs a command as a user whose home is `home`, so no one's own Jupyter configuration leaks in."""
+    """Runs a command and checks its exit code, showing its errors when it is not `expect`.
+
+    HOME is the acting user's folder in the test's temporary folder, so nobody's own Jupyter
+    configuration leaks in; the venv's programs come first on PATH because nbgrader runs alembic by name.
+    """
     env = {**tool_env(), "HOME": str(home), "ATOMGPT_ROOT": str(ROOT), "COLUMNS": "200"}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == expect, (
@@ -173,6 +177,7 @@ def rubric_lines(assignment: Assignment) -> list[str]:
 
 
 def misconception_message(assignment: Assignment, variant_id: str) -> str:
+    """What the rubric tells a student who made this bug's mistake."""
     variant = next(v for v in load_variants(assignment) if v.id == variant_id)
     return next(m.message for m in assignment.rubric.misconceptions if m.id == variant.misconception)
 
@@ -184,7 +189,7 @@ def check_feedback(course: Path, assignment: Assignment, students: tuple[str, ..
     of feedback. Returns each student's page as text.
     """
     run([*NBGRADER, "generate_feedback", ASSIGNMENT], course, course.parent)
-    secrets, rubrics = hidden_suite_lines(assignment), rubric_lines(assignment)
+    suite, rubrics = hidden_suite_lines(assignment), rubric_lines(assignment)
     pages = {}
     for student in students:
         graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
@@ -193,7 +198,7 @@ def check_feedback(course: Path, assignment: Assignment, students: tuple[str, ..
         page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert page.is_file(), f"no feedback for {student}"
         text = html.unescape(page.read_text())
-        leaked = [line for line in secrets + rubrics if line in text]
+        leaked = [line for line in suite + rubrics if line in text]
         assert not leaked, f"{student}'s feedback shows what only graders may see: {leaked[:3]}"
         pages[student] = text
     assert misconception_message(assignment, BUG) in pages["partial"]
@@ -201,6 +206,7 @@ def check_feedback(course: Path, assignment: Assignment, students: tuple[str, ..
 
 
 def test_students_work_reaches_the_course_through_the_exchange(collected: tuple[Path, dict[str, bytes]]) -> None:
+    """collect puts exactly what each student submitted into submitted/<student>/, with its timestamp."""
     course, handed_in = collected
     for student in STUDENTS:
         folder = course / "submitted" / student / ASSIGNMENT
@@ -209,6 +215,7 @@ def test_students_work_reaches_the_course_through_the_exchange(collected: tuple[
 
 
 def test_the_engine_scores_set_the_expectations(expected: dict[str, float]) -> None:
+    """The four students really are correct, partly correct, broken and a cheat gaining nothing."""
     assert expected["correct"] == AUTO_POINTS
     assert 0 < expected["partial"] < AUTO_POINTS
     assert expected["cheater"] == expected["base"] < AUTO_POINTS
@@ -216,8 +223,13 @@ def test_the_engine_scores_set_the_expectations(expected: dict[str, float]) -> N
 
 def test_nbgrader_autograde_grades_with_the_engine(collected: tuple[Path, dict[str, bytes]], expected: dict[str, float],
                                                    assignment: Assignment, tmp_path: Path) -> None:
+    """Stock nbgrader would run the notebook in a kernel and score its checks cells all or nothing.
+
+    With the engine in place of Execute the scores are the engine's; the notebook nbgrader cannot read
+    stays ungraded (nbgrader reports it and exits 1) and exports as 0.
+    """
     course = grading_copy(collected, tmp_path)
-    done = run([*NBGRADER, "autograde", ASSIGNMENT], course, tmp_path, expect=1)  # nbgrader reports the broken one
+    done = run([*NBGRADER, "autograde", ASSIGNMENT], course, tmp_path, expect=1)
     failed = [line for line in done.stderr.splitlines() if "There was an error processing assignment '" in line]
     assert len(failed) == 1 and "for student 'broken'" in failed[0], done.stderr[-6000:]
     assert_scores(exported_scores(course), expected)
@@ -227,6 +239,7 @@ def test_nbgrader_autograde_grades_with_the_engine(collected: tuple[Path, dict[s
 def test_atomgpt_autograde_grades_the_class_into_nbgrader(collected: tuple[Path, dict[str, bytes]],
                                                          expected: dict[str, float], assignment: Assignment,
                                                          tmp_path: Path) -> None:
+    """The whole class graded in parallel, the unreadable notebook included: it gets a zero and says why."""
     course = grading_copy(collected, tmp_path)
     done = run([*ATOMGPT, "autograde", ASSIGNMENT, "--course", str(course), "--workers", "2"], course, tmp_path)
     assert f"{len(STUDENTS)} autograded" in done.stdout, done.stdout

@@ -47,7 +47,7 @@ def score_cell(cell, test: dict | None) -> None:
         text = f"{test['name']}: {score:g} of {points:g} points\n{test['output']}"
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=text.rstrip("\n") + "\n"),
-        nbformat.v4.new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=None),
+        nbformat.v4.new_output("execute_result", data={"text/plain": f"{score:.12g}"}, execution_count=None),
     ]
 
 
