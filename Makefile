@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint build install clean
+.PHONY: demo test lint build install clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -19,11 +19,14 @@ demo: $(STAMP)
 	$(BIN)/atomgpt demo
 
 test: $(STAMP)
-	$(BIN)/ruff check autograder tests source_lib
+	$(BIN)/ruff check autograder tests source_lib bench
 	$(BIN)/python -m pytest
 
 build: $(STAMP)
 	$(BIN)/atomgpt build
+
+bench: $(STAMP)
+	$(BIN)/python bench/autograde.py --n 200
 
 clean:
 	rm -rf $(VENV) course demo

@@ -19,7 +19,8 @@ from .batch import grade_class, jobs_for
 from .build import BuildError, build, stale_files, tool_env
 from .build.cells import NotebookSourceError
 from .check import default_notebook, print_checks, run_checks
-from .classroom.autograde import RESULTS, autograde_class
+from .classroom.autograde import autograde_class
+from .classroom.record import RESULTS
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
 from .report import class_table, print_table

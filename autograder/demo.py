@@ -22,7 +22,8 @@ from rich.console import Console
 
 from .batch import Job
 from .build import BuildError, Built, build_assignment, tool_env
-from .classroom.autograde import RESULTS, autograde_class
+from .classroom.autograde import autograde_class
+from .classroom.record import RESULTS
 from .course import Assignment, load_assignment
 from .report import class_table, print_table, summary, summary_markdown
 from .variants import (

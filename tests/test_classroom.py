@@ -16,9 +16,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.build import generate_release, write_source
-from autograder.classroom.autograde import RESULTS, autograde_class
+from autograder.classroom.autograde import autograde_class
 from autograder.classroom.config import BEGIN, load_config, write_config
 from autograder.classroom.notebook import GRADER_ONLY, REPORT, cell_grades, record_result, without_grader_notes
+from autograder.classroom.record import RESULTS
 from autograder.course import load_assignment
 
 from .conftest import TOY_ROOT
@@ -85,6 +86,24 @@ def test_the_config_block_is_replaced_and_everything_else_kept(tmp_path):
     assert config.Autograde.autograde_preprocessors[0] == "autograder.classroom.preprocessors.GradeWithEngine"
 
 
+def test_nothing_hidden_is_in_a_folder_nbgrader_copies(template):
+    copied = [p.relative_to(template) for folder in ("source", "release") for p in (template / folder).rglob("*")]
+    assert sorted(map(str, copied)) == ["release/toy", "release/toy/toy.ipynb", "source/toy", "source/toy/toy.ipynb"]
+
+
+def test_the_gradebook_can_live_at_any_url_nbgrader_accepts(course, tmp_path):
+    elsewhere = tmp_path / "gradebooks" / "toy.db"
+    elsewhere.parent.mkdir()
+    (course / "gradebook.db").rename(elsewhere)
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write(f'c.CourseDirectory.db_url = "sqlite:///{elsewhere}"\n')
+    submit(course, "alice", SOLUTION.read_bytes())
+    autograde(course)
+    assert not (course / "gradebook.db").exists()
+    with Gradebook(f"sqlite:///{elsewhere}", "atomgpt") as gradebook:
+        assert gradebook.find_submission("toy", "alice").score == 90.0
+
+
 def test_scores_go_in_the_checks_cells_as_nbgrader_reads_them_and_rubrics_only_to_graders(course):
     notebook = nbformat.read(course / "release" / "toy" / "toy.ipynb", as_version=4)
     result = {"output": "Cell 3 raised <script>alert(1)</script>", "tests": [
@@ -100,8 +119,9 @@ def test_scores_go_in_the_checks_cells_as_nbgrader_reads_them_and_rubrics_only_t
     assert not any(GRADER_ONLY in c.metadata.get("tags", []) for c in without_grader_notes(graded).cells)
 
 
-def test_the_class_is_graded_into_autograded_and_the_gradebook(course):
-    submit(course, "alice", SOLUTION.read_bytes())
+def test_the_class_is_graded_into_autograded_and_the_gradebook(course, tmp_path):
+    (tmp_path / "secret.txt").write_text("only the grader may read this")
+    (submit(course, "alice", SOLUTION.read_bytes()) / "notes.txt").symlink_to(tmp_path / "secret.txt")
     submit(course, "bob", (course / "release" / "toy" / "toy.ipynb").read_bytes())
     submit(course, "carol", SOLUTION.read_bytes()[:300])  # cut off: not JSON
     submit(course, "dave", None)  # the notebook is missing
@@ -118,6 +138,7 @@ def test_the_class_is_graded_into_autograded_and_the_gradebook(course):
         assert cell_grades(graded) == record["grades"]
         assert (course / "autograded" / student / "toy" / "timestamp.txt").exists()
     assert not list((course / "autograded").glob("*/.toy.*"))
+    assert not (course / "autograded" / "alice" / "toy" / "notes.txt").exists()  # a link is not followed
 
 
 def test_a_rerun_grades_only_what_changed_or_what_the_gradebook_lost(course):

@@ -93,6 +93,43 @@ def test_objects_stay_remote_and_compare_by_identity(run_student):
         bool(c)
 
 
+SNAPSHOTS = """
+class Box:
+    def __init__(self, value):
+        self.value, self.reads = value, 0
+    def bump(self):
+        self.value += 1
+
+class Counted:
+    def __init__(self):
+        self.reads = 0
+    @property
+    def value(self):
+        self.reads += 1
+        return self.reads
+
+class Logged(Box):
+    def __getattribute__(self, name):
+        if name == "value":
+            object.__setattr__(self, "reads", object.__getattribute__(self, "reads") + 1)
+        return object.__getattribute__(self, name)
+"""
+
+
+def test_attributes_sent_with_an_object_are_read_only_until_the_next_request(run_student):
+    session = run_student(SNAPSHOTS)
+    student = Student(session)
+    box = student.Box(1.0)
+    before = session.exchanges
+    assert box.value == 1.0 and box.reads == 0 and session.exchanges == before  # read from what came with it
+    box.bump()
+    assert box.value == 2.0 and session.exchanges == before + 3  # bump fetched, called; then value asked again
+    counted = student.Counted()
+    assert counted.value == 1 and counted.value == 2  # a property runs every time, as in the student's process
+    logged = student.Logged(5.0)
+    assert logged.value == 5.0 and logged.value == 5.0 and logged.reads == 2  # custom attribute access too
+
+
 def test_held_data_is_changed_in_place_and_expressions_see_student_globals(run_student):
     student = Student(run_student(CODE + "def bump(xs):\n    xs[0] += 1.0\n"))
     moments = student.hold([1.0, 2.0])

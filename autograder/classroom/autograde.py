@@ -35,23 +35,22 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import ValidationError
-from nbgrader.preprocessors import AssignLatePenalties
 from nbgrader.utils import find_all_files
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
-from traitlets.utils.importstring import import_item
 
 from .. import __version__
-from ..batch import Job, cached_assignment, run_jobs, write_atomically
+from ..batch import Job, cached_assignment, run_jobs
 from ..course import Assignment, CourseError, load_assignment
 from ..grading import grade_submission, zero_result
 from .config import load_config
 from .notebook import cell_comments, cell_grades, record_result
+from .record import Prepared, Recorder, autograded_folder, gradebook_scores, read_record, result_file
+from .sanitize import sanitize
 
 # what reading or sanitizing a damaged notebook raises (not JSON, cells or nbgrader metadata broken)
 UNREADABLE = (ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError, MissingEntry, ValidationError)
-RESULTS = "results"  # <course>/results/<assignment>/<student>.json: the engine's result per student
 
 
 @dataclass(frozen=True)
@@ -63,17 +62,6 @@ class Plan:
     seed: int
     run: str  # names this run's staging folders, apart from those a killed run may still be writing
     config: Config = field(compare=False, hash=False)
-
-
-@dataclass
-class Prepared:
-    """One student's autograded folder, built aside, and what goes into the gradebook."""
-
-    student: str
-    staged: str
-    grades: dict[str, float | None]
-    comments: dict[str, str | None]
-    result: dict
 
 
 @dataclass
@@ -95,19 +83,14 @@ def converter(plan: Plan) -> Autograde:
     return Autograde(coursedir=CourseDirectory(config=plan.config), config=plan.config)
 
 
-def sanitize(plan: Plan, notebook, resources: dict):
-    """nbgrader's own first pass: clear outputs, restore locked and grade cells, check metadata."""
-    for step in converter(plan).sanitize_preprocessors:
-        step = import_item(step) if isinstance(step, str) else step
-        notebook, resources = step(config=plan.config).preprocess(notebook, resources)
-    return notebook
-
-
 def copy_files(source: Path, target: Path, ignore: list[str], keep: set[str] = frozenset()) -> None:
-    """Every file but notebooks, as nbgrader copies them; names in `keep` are not overwritten."""
+    """Every file but notebooks, as nbgrader copies them; names in `keep` are not overwritten.
+
+    Links are left out: followed, one could bring any file the grader can read into the student's feedback.
+    """
     for name in find_all_files(str(source), ignore + ["*.ipynb"]):
         relative = os.path.relpath(name, source)
-        if relative in keep:
+        if relative in keep or os.path.islink(name):
             continue
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +101,7 @@ def copy_files(source: Path, target: Path, ignore: list[str], keep: set[str] = f
 
 def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path):
     """The submitted notebook, sanitized and graded; the release with zeros when it cannot be read."""
-    coursedir = converter(plan).coursedir
+    coursedir, steps = converter(plan).coursedir, converter(plan).sanitize_preprocessors
     name = f"{assignment.id}.ipynb"
     resources = {"nbgrader": {"student": job.name, "assignment": assignment.id, "notebook": assignment.id,
                               "db_url": coursedir.db_url},
@@ -127,16 +110,16 @@ def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path):
     problem = f"No {name} was submitted." if not submitted.is_file() else None
     if problem is None:
         try:
-            notebook = sanitize(plan, nbformat.read(submitted, as_version=4), resources)
+            notebook = sanitize(steps, plan.config, nbformat.read(submitted, as_version=4), resources)
         except UNREADABLE as error:
             problem = (f"Your submission could not be run: {name} could not be read as a notebook "
                        f"({type(error).__name__}). Open it in Jupyter, save it, and submit again.")
     if problem is None:
-        nbformat.write(notebook, staged / name)
+        (staged / name).write_text(json.dumps(notebook))  # what the engine reads; the graded notebook replaces it
         result = grade_submission(assignment, staged / name, name=job.name, seed=plan.seed)
     else:
         release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / name
-        notebook = sanitize(plan, nbformat.read(release, as_version=4), resources)
+        notebook = sanitize(steps, plan.config, nbformat.read(release, as_version=4), resources)
         result = zero_result(assignment, name=job.name, problem=problem)
     return record_result(notebook, result, assignment.rubric), result
 
@@ -163,10 +146,6 @@ def prepare_student(plan: Plan, job: Job) -> Prepared:
 # ---------------------------------------------------------------- folders and records
 
 
-def autograded_folder(coursedir: CourseDirectory, student: str, assignment_id: str) -> Path:
-    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment_id))
-
-
 def staging_folder(coursedir: CourseDirectory, student: str, assignment_id: str, run: str) -> Path:
     """Beside the autograded folder (same file system, so moving it in is one rename); nbgrader ignores it."""
     folder = autograded_folder(coursedir, student, assignment_id)
@@ -178,26 +157,6 @@ def remove_leftovers(coursedir: CourseDirectory, student: str, assignment_id: st
     folder = autograded_folder(coursedir, student, assignment_id)
     for leftover in folder.parent.glob(f".{folder.name}.staged-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-
-
-def move_into_place(staged: Path, folder: Path) -> None:
-    old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(staged, folder)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def result_file(coursedir: CourseDirectory, assignment_id: str, student: str) -> Path:
-    return Path(coursedir.root) / RESULTS / assignment_id / f"{student}.json"
-
-
-def read_record(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def files_digest(folder: Path, ignore: list[str]) -> str:
@@ -231,67 +190,6 @@ def submitted_students(coursedir: CourseDirectory, assignment_id: str) -> dict[s
             found[match.group("student_id")] = Path(path)
     excluded = set(filter(None, coursedir.student_id_exclude.split(",")))
     return {s: p for s, p in found.items() if s not in excluded}
-
-
-def gradebook_scores(gradebook: Gradebook, assignment_id: str, student: str) -> dict[str, float | None] | None:
-    try:
-        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
-    except MissingEntry:
-        return None
-    return {grade.name: grade.auto_score for grade in notebook.grades}
-
-
-class Recorder:
-    """Writes prepared students into the gradebook and the course folder, one whole student at a time."""
-
-    def __init__(self, gradebook: Gradebook, coursedir: CourseDirectory, config: Config, assignment_id: str):
-        self.gradebook = gradebook
-        self.coursedir = coursedir
-        self.assignment_id = assignment_id
-        self.create_student = Autograde(coursedir=coursedir, config=config).create_student
-        penalties = AssignLatePenalties(config=config)
-        penalties.init_plugin()
-        self.late_penalty = penalties.plugin_inst.late_submission_penalty
-
-    def record(self, prepared: Prepared, submitted: Path, fingerprint: str, seed: int) -> None:
-        gradebook, student, assignment_id = self.gradebook, prepared.student, self.assignment_id
-        try:
-            self.store(prepared, submitted)
-            move_into_place(Path(prepared.staged), autograded_folder(self.coursedir, student, assignment_id))
-            gradebook.db.commit()
-        except BaseException:
-            gradebook.db.rollback()
-            raise
-        record = {"fingerprint": fingerprint, "seed": seed, "grades": prepared.grades, "result": prepared.result}
-        path = result_file(self.coursedir, assignment_id, student)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, record)
-
-    def store(self, prepared: Prepared, submitted: Path) -> None:
-        """The gradebook rows nbgrader's Autograde would write, left uncommitted."""
-        gradebook, student, assignment_id = self.gradebook, prepared.student, self.assignment_id
-        if self.create_student:
-            gradebook.update_or_create_student(student)
-        else:
-            gradebook.find_student(student)  # MissingEntry: nbgrader refuses unknown students too
-        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
-        submission = (gradebook.update_or_create_submission(assignment_id, student, timestamp=timestamp)
-                      if timestamp else gradebook.update_or_create_submission(assignment_id, student))
-        for grade_id, score in prepared.grades.items():
-            grade = gradebook.find_grade(grade_id, assignment_id, assignment_id, student)
-            grade.auto_score = score
-            grade.needs_manual_grade = grade.manual_score is not None or score is None
-        for grade_id, text in prepared.comments.items():
-            gradebook.find_comment(grade_id, assignment_id, assignment_id, student).auto_comment = text
-        gradebook.db.flush()
-        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
-        gradebook.db.refresh(notebook)
-        penalty = None
-        if submission.total_seconds_late > 0:
-            penalty = self.late_penalty(student, notebook.score, submission.total_seconds_late)
-            if penalty is not None:  # nbgrader's bounds: not below zero, not above the score
-                penalty = min(max(penalty, 0), notebook.score)
-        notebook.late_submission_penalty = penalty
 
 
 # ---------------------------------------------------------------- the run

@@ -26,10 +26,8 @@ def escaped(text: str) -> str:
 
 
 def markdown_note(cell_id: str, tag: str, heading: str, body: str):
-    cell = nbformat.v4.new_markdown_cell(f"**{heading}**\n\n{escaped(body)}")
-    cell.id = cell_id
-    cell.metadata["tags"] = [tag]
-    return cell
+    return nbformat.from_dict({"cell_type": "markdown", "id": cell_id, "metadata": {"tags": [tag]},
+                               "source": f"**{heading}**\n\n{escaped(body)}"})
 
 
 def checkpoint_feedback(result: dict) -> dict[str, dict]:
@@ -45,10 +43,11 @@ def score_cell(cell, test: dict | None) -> None:
     else:
         score = min(max(float(test["score"]), 0.0), points)
         text = f"{test['name']}: {score:g} of {points:g} points\n{test['output']}"
-    cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text=text.rstrip("\n") + "\n"),
-        nbformat.v4.new_output("execute_result", data={"text/plain": f"{score:.12g}"}, execution_count=None),
-    ]
+    cell.outputs = nbformat.from_dict([
+        {"output_type": "stream", "name": "stdout", "text": text.rstrip("\n") + "\n"},
+        {"output_type": "execute_result", "data": {"text/plain": f"{score:.12g}"}, "metadata": {},
+         "execution_count": None},
+    ])
 
 
 def record_result(notebook, result: dict, rubric: Rubric):

@@ -85,18 +85,24 @@ class Remote:
     `assert remote_thing` can never pass by accident.
     """
 
-    __slots__ = ("_session", "_ref", "_type", "_label", "_generation")
+    __slots__ = ("_session", "_ref", "_type", "_label", "_generation", "_attributes", "_exchange")
 
-    def __init__(self, session: StudentSession, ref: int, type_name: str, label: str, generation: int):
+    def __init__(self, session: StudentSession, ref: int, type_name: str, label: str, generation: int,
+                 attributes: dict | None = None):
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_ref", ref)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_generation", generation)
+        # the object's plain attributes as the worker sent them, valid until the next request
+        object.__setattr__(self, "_attributes", attributes or {})
+        object.__setattr__(self, "_exchange", session.exchanges)
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        if name in self._attributes and self._exchange == self._session.exchanges:
+            return self._session.decode(self._attributes[name])  # no student code ran since it was sent
         return self._session.request(
             {"op": "getattr", "target": self._tag(), "name": name}, what=f"{self._type}.{name}")
 
@@ -180,6 +186,7 @@ class StudentSession:
         self.incidents: list[Incident] = []
         self.hung: set[str] = set()
         self.definitions: dict[str, Remote] = {}
+        self.exchanges = 0
         self.load_report: LoadReport | None = None
         self.load_failure: StudentError | None = None
 
@@ -284,8 +291,10 @@ class StudentSession:
         return wire.decode(value, self._remote)
 
     def _remote(self, tagged: dict) -> Remote:
+        attributes = tagged.get("$attrs")
         return Remote(self, int(tagged["$ref"]), str(tagged.get("$type", "object"))[:80],
-                      str(tagged.get("$label", "object"))[:120], self.generation)
+                      str(tagged.get("$label", "object"))[:120], self.generation,
+                      attributes if isinstance(attributes, dict) else None)
 
     @staticmethod
     def _outgoing(value):
@@ -311,6 +320,7 @@ class StudentSession:
                 f"not run: your code used the whole time budget of {self.limits.budget:g} s "
                 "for this submission")
         deadline = time.monotonic() + min(timeout, remaining)
+        self.exchanges += 1  # attribute snapshots sent before this are out of date from now on
         try:
             wire.write_frame(self.process.stdin, message)
             reply = self._read(deadline)

@@ -17,7 +17,8 @@ from ..rubric import TestOutcome
 from ..sandbox import StudentError
 from .plugin import CONTEXT, GradingContext, checkpoint_of
 
-# pytest plugins a grading run has no use for; unraisableexception alone costs a gc.collect() per run
+# pytest plugins a grading run has no use for (nor for installed ones, not loaded either);
+# unraisableexception alone costs a gc.collect() per run
 LEAN = [arg for name in ("unraisableexception", "threadexception", "logging", "warnings", "faulthandler",
                          "junitxml", "doctest", "pastebin", "stepwise", "lfplugin", "nfplugin")
         for arg in ("-p", f"no:{name}")]
@@ -70,7 +71,7 @@ def run_suite(suite: Path, context: GradingContext) -> list[TestOutcome]:
     collector = OutcomeCollector(context)
     args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider",
             "--assert=plain", "--capture=no", "--tb=native", "-q", "--rootdir", str(suite.parent),
-            "-o", "addopts=", "-W", "ignore", *LEAN]
+            "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = pytest.main(args, plugins=[collector])

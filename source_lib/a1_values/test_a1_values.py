@@ -251,9 +251,11 @@ def test_operations_leave_their_inputs_unchanged(student, rng, diagnose):
 @atomic
 def test_local_grads_stay_empty(student, rng):
     """Every atomic node leaves _local_grads empty: A2 fills it in."""
-    a, b = student.Value(float(rng.uniform(0.5, 3.0))), student.Value(float(rng.uniform(-3.0, -0.5)))
-    for expr, node in [("a + b", a + b), ("a * b", a * b), ("a ** 2", a ** 2),
-                       ("a.exp()", a.exp()), ("a.log()", a.log()), ("b.relu()", b.relu())]:
+    x, y = float(rng.uniform(0.5, 3.0)), float(rng.uniform(-3.0, -0.5))
+    cases = {"a + b": lambda a, b: a + b, "a * b": lambda a, b: a * b, "a ** 2": lambda a, b: a ** 2,
+             "a.exp()": lambda a, b: a.exp(), "a.log()": lambda a, b: a.log(), "b.relu()": lambda a, b: b.relu()}
+    for expr, build in cases.items():
+        node = build(student.Value(x), student.Value(y))  # fresh inputs, so a mutating bug cannot change later cases
         assert is_value(student, node), f"{expr} should return a new Value node"
         assert node._local_grads == (), f"{expr} should leave _local_grads empty (pass ()) in this assignment"
 

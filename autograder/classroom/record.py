@@ -1,0 +1,143 @@
+"""One graded student into the course: gradebook rows, the autograded folder, the result file.
+
+The gradebook rows are the ones nbgrader's Autograde writes (student,
+submission and timestamp, each grade's auto score and needs-manual-grade
+flag, the "No response." comments, the late penalty from nbgrader's
+penalty plugin), read from the graded notebook's cells exactly as
+nbgrader's SaveAutoGrades reads them. They stay uncommitted until the new
+folder is in place; the result file, written last, marks the student done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry, Student
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import AssignLatePenalties
+from traitlets.config import Config
+
+from ..batch import write_atomically
+
+RESULTS = "results"  # <course>/results/<assignment>/<student>.json: the engine's result per student
+
+
+@dataclass
+class Prepared:
+    """One student's autograded folder, built aside, and what goes into the gradebook."""
+
+    student: str
+    staged: str
+    grades: dict[str, float | None]
+    comments: dict[str, str | None]
+    result: dict
+
+
+def autograded_folder(coursedir: CourseDirectory, student: str, assignment_id: str) -> Path:
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment_id))
+
+
+def move_into_place(staged: Path, folder: Path) -> None:
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staged, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def result_file(coursedir: CourseDirectory, assignment_id: str, student: str) -> Path:
+    return Path(coursedir.root) / RESULTS / assignment_id / f"{student}.json"
+
+
+def read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def gradebook_scores(gradebook: Gradebook, assignment_id: str, student: str) -> dict[str, float | None] | None:
+    try:
+        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
+    except MissingEntry:
+        return None
+    return {grade.name: grade.auto_score for grade in notebook.grades}
+
+
+class Recorder:
+    """Writes prepared students into the gradebook and the course folder, one whole student at a time."""
+
+    def __init__(self, gradebook: Gradebook, coursedir: CourseDirectory, config: Config, assignment_id: str):
+        self.gradebook = gradebook
+        self.coursedir = coursedir
+        self.assignment_id = assignment_id
+        self.create_student = Autograde(coursedir=coursedir, config=config).create_student
+        penalties = AssignLatePenalties(config=config)
+        penalties.init_plugin()
+        self.late_penalty = penalties.plugin_inst.late_submission_penalty
+        source = gradebook.find_notebook(assignment_id, assignment_id)  # cell id -> name: a grade's name costs no query
+        self.cell_names = {cell.id: cell.name for cell in [*source.grade_cells, *source.solution_cells,
+                                                             *source.task_cells]}
+
+    def record(self, prepared: Prepared, submitted: Path, fingerprint: str, seed: int) -> None:
+        try:
+            self.store(prepared, submitted)
+            move_into_place(Path(prepared.staged), autograded_folder(self.coursedir, prepared.student,
+                                                                     self.assignment_id))
+            self.gradebook.db.commit()
+        except BaseException:
+            self.gradebook.db.rollback()
+            raise
+        record = {"fingerprint": fingerprint, "seed": seed, "grades": prepared.grades, "result": prepared.result}
+        path = result_file(self.coursedir, self.assignment_id, prepared.student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, record)
+
+    def store(self, prepared: Prepared, submitted: Path) -> None:
+        """The gradebook rows nbgrader's Autograde would write, left uncommitted.
+
+        nbgrader's own helpers commit on every call; only the one that
+        creates a new submission (with its rows for every cell) is used,
+        which is harmless alone, so a regrade is a single transaction.
+        """
+        gradebook, student, assignment_id = self.gradebook, prepared.student, self.assignment_id
+        try:
+            gradebook.find_student(student)
+        except MissingEntry:
+            if not self.create_student:
+                raise  # nbgrader refuses unknown students too
+            gradebook.db.add(Student(id=student))  # committed with the submission below
+        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        try:
+            submission = gradebook.find_submission(assignment_id, student)
+        except MissingEntry:
+            submission = gradebook.add_submission(assignment_id, student)
+        if timestamp:
+            submission.timestamp = timestamp
+        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
+        names = self.cell_names
+        grades = {names[grade.cell_id]: grade for grade in notebook.grades}
+        comments = {names[comment.cell_id]: comment for comment in notebook.comments}
+        unknown = sorted(set(prepared.grades) - set(grades))
+        if unknown:
+            raise MissingEntry(f"grade cells {', '.join(unknown)} of {assignment_id} are not in the gradebook")
+        for grade_id, score in prepared.grades.items():
+            grade = grades[grade_id]
+            grade.auto_score = score
+            grade.needs_manual_grade = grade.manual_score is not None or score is None
+        for grade_id, text in prepared.comments.items():
+            comments[grade_id].auto_comment = text
+        gradebook.db.flush()
+        gradebook.db.refresh(notebook)
+        penalty = None
+        if submission.total_seconds_late > 0:
+            penalty = self.late_penalty(student, notebook.score, submission.total_seconds_late)
+            if penalty is not None:  # nbgrader's bounds: not below zero, not above the score
+                penalty = min(max(penalty, 0), notebook.score)
+        notebook.late_submission_penalty = penalty
