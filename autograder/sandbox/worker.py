@@ -11,7 +11,6 @@ as a numbered reference. The trusted side never receives an object.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import functools
 import io
@@ -21,8 +20,10 @@ import operator
 import os
 import struct
 import sys
-import traceback
 import zlib
+
+# base64 (for numpy arrays) and traceback (for errors) are imported where they are used: a worker starts
+# for every submission.
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_DEPTH = 64
@@ -99,6 +100,8 @@ def encode(value, make_ref, depth: int = 0):
 
 
 def encode_numpy(value, make_ref):
+    import base64
+
     import numpy
 
     if isinstance(value, numpy.ndarray):
@@ -131,6 +134,8 @@ def decode(value, resolve, depth: int = 0):
             return {decode(k, resolve, depth + 1): decode(v, resolve, depth + 1)
                     for k, v in value["$dict"]}
         if "$npy" in value:
+            import base64
+
             import numpy
 
             raw = base64.b64decode(value["$npy"])
@@ -241,6 +246,8 @@ class BoundedText(io.StringIO):
 def student_location(tb) -> dict | None:
     """The innermost frame that belongs to a notebook cell."""
     found = None
+    import traceback
+
     for frame in traceback.extract_tb(tb):
         if frame.filename.startswith("<cell "):
             found = {"cell": int(frame.filename[6:-1]), "line": frame.lineno,
