@@ -55,8 +55,13 @@ def jobs_for(paths: Iterable[Path]) -> list[Job]:
 
 
 def write_atomically(path: Path, data: dict) -> None:
+    replace_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Writes aside, then renames into place: a reader sees the old file or the new one, never half of one."""
     temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    temporary.write_text(json.dumps(data, indent=2) + "\n")
+    temporary.write_text(text)
     os.replace(temporary, path)
 
 
@@ -91,12 +96,12 @@ def grade_class(
     seed: int | None = None,
     workers: int | None = None,
     progress: Callable[[Job, dict], None] = lambda job, result: None,
-    grade: Callable[[str, str, Job, int, str], dict] = grade_to_file,
+    grade: Callable[..., dict] = grade_to_file,
 ) -> tuple[dict[str, dict], int]:
     """Grades every job into out/<name>.json; returns results by name and the seed used.
 
-    `grade` runs in the grading processes (a module-level function, so it
-    can be sent to them). A submission that kills its grader twice is
+    `grade(root, assignment_id, job, seed=, out=)` runs in the grading
+    processes (a module-level function, so it can be sent to them). A submission that kills its grader twice is
     reported as a grader failure.
     """
     out.mkdir(parents=True, exist_ok=True)

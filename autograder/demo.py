@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +18,10 @@ from pathlib import Path
 from rich.console import Console
 
 from .batch import Job
-from .build import BuildError, Built, build_assignment, tool_env
+from .build import Built, build_assignment
 from .classroom.autograde import autograde_class
 from .classroom.record import RESULTS
+from .classroom.steps import export_grades, hand_in
 from .course import Assignment, load_assignment
 from .report import class_table, print_table, summary, summary_markdown
 from .variants import (
@@ -85,24 +83,6 @@ def synthetic_class(assignment: Assignment, built: Built, folder: Path) -> list[
     return jobs
 
 
-def hand_in(jobs: list[Job], course: Path, assignment_id: str) -> None:
-    """Puts each synthetic student's folder where `nbgrader collect` puts submissions."""
-    for job in jobs:
-        target = course / "submitted" / job.name / assignment_id
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(job.path.parent, target)
-        (target / "timestamp.txt").write_text(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC")
-
-
-def export_grades(course: Path) -> Path:
-    """nbgrader's own CSV export of the gradebook the demo filled."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"], cwd=course,
-                          capture_output=True, text=True, env=tool_env())
-    if done.returncode != 0:
-        raise BuildError(f"nbgrader export failed:\n{done.stderr[-3000:]}")
-    return course / "grades.csv"
-
-
 def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers: int | None,
              console: Console) -> dict:
     reports = {}
@@ -112,7 +92,8 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
         console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
         built = build_assignment(assignment, course, out / "build")
         jobs = synthetic_class(assignment, built, out / "submissions" / assignment_id)
-        hand_in(jobs, course, assignment_id)
+        hand_in(course, assignment_id, {job.name: job.path.parent for job in jobs},
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC")
         console.print(f"autograding {len(jobs)} synthetic submissions in parallel into nbgrader's gradebook ...")
         started = time.monotonic()
         run = autograde_class(root, assignment_id, course, force=True, seed=seed, workers=workers,
@@ -125,9 +106,9 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
                       f"({seconds / len(jobs):.2f} s each on {workers or os.cpu_count()} cores); "
                       f"mean {report['mean']:g} of {report['auto_points']:g}, full marks {report['full_marks']}, "
                       f"zero {report['zero']}", highlight=False)
-    grades = export_grades(course)
+    export_grades(course)
     (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
     (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
-    console.print(f"results in {course / RESULTS}, nbgrader's export in {grades}, summary in "
+    console.print(f"results in {course / RESULTS}, nbgrader's export in {course / 'grades.csv'}, summary in "
                   f"{out / 'summary.json'} and {out / 'report.md'}")
     return reports

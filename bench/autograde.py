@@ -28,7 +28,6 @@ the same students and whether their scores agree.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import shlex
@@ -45,7 +44,8 @@ from rich.console import Console
 from rich.table import Table
 
 from autograder.build import generate_release, tool_env, write_source
-from autograder.classroom.config import BEGIN, CONFIG_NAME, END, write_config
+from autograder.classroom.config import remove_engine, write_config
+from autograder.classroom.steps import export_grades, hand_in
 from autograder.course import Assignment, load_assignment, project_root
 from autograder.variants import handed_in_with, solution_notebook, variant_submissions, write_notebook
 
@@ -108,19 +108,9 @@ def prepare_course(root: Path, assignment: Assignment, course: Path, scratch: Pa
     correct = ["solution", *(v for v, (kind, _) in notebooks.items() if kind == "style")]
     buggy = [v for v, (kind, _) in notebooks.items() if kind == "bug"]
     roster = class_roster(n, correct, buggy)
-    for student, variant, _ in roster:
-        target = course / "submitted" / student / assignment.id
-        shutil.copytree(notebooks[variant][1].parent, target)
-        (target / "timestamp.txt").write_text(TIMESTAMP)
+    hand_in(course, assignment.id, {student: notebooks[variant][1].parent for student, variant, _ in roster},
+            TIMESTAMP)
     return roster
-
-
-def stock_config(course: Path) -> None:
-    """Removes the atomgpt block from the course's nbgrader_config.py: nbgrader's own steps apply."""
-    path = course / CONFIG_NAME
-    text = path.read_text()
-    before, rest = text.split(BEGIN, 1)
-    path.write_text(before.rstrip("\n") + "\n" + rest.split(END, 1)[1].lstrip("\n"))
 
 
 # ---------------------------------------------------------------- measuring a command
@@ -226,13 +216,8 @@ def grading_command(way: str, course: Path, workers: int | None) -> tuple[list[s
 
 def exported_scores(course: Path) -> dict[str, float]:
     """Student id -> score of those with a submission, from `nbgrader export`'s grades.csv."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"], cwd=course,
-                          env=tool_env(), capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader export failed in {course}:\n{done.stderr[-2000:]}")
-    with open(course / "grades.csv", newline="") as grades:
-        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(grades)
-                if row["assignment"] == ASSIGNMENT and row["timestamp"]}
+    return {row["student_id"]: float(row["score"]) for row in export_grades(course)
+            if row["assignment"] == ASSIGNMENT and row["timestamp"]}
 
 
 def autograded(course: Path, students: list[str]) -> int:
@@ -301,7 +286,7 @@ def run_benchmark(n: int, work: Path, *, workers: int | None, skip_stock: bool, 
         courses[way] = work / way
         shutil.copytree(prepared, courses[way], symlinks=True)
         if way == "stock":
-            stock_config(courses[way])
+            remove_engine(courses[way])
     scores = {}
     for way in ways:
         command, cwd = grading_command(way, courses[way], workers)

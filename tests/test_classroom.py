@@ -18,7 +18,14 @@ from nbgrader.api import Gradebook
 from autograder.build import generate_release, write_source
 from autograder.classroom.autograde import autograde_class
 from autograder.classroom.config import BEGIN, load_config, write_config
-from autograder.classroom.notebook import GRADER_ONLY, REPORT, cell_grades, record_result, without_grader_notes
+from autograder.classroom.notebook import (
+    GRADER_ONLY,
+    REPORT,
+    cell_grades,
+    record_result,
+    unscored,
+    without_grader_notes,
+)
 from autograder.classroom.record import RESULTS
 from autograder.course import load_assignment
 
@@ -117,6 +124,12 @@ def test_scores_go_in_the_checks_cells_as_nbgrader_reads_them_and_rubrics_only_t
     notes = [c for c in graded.cells if GRADER_ONLY in c.metadata.get("tags", [])]
     assert len(notes) == 1 and "it becomes positive" in notes[0].source
     assert not any(GRADER_ONLY in c.metadata.get("tags", []) for c in without_grader_notes(graded).cells)
+
+
+def test_a_notebook_the_rubric_does_not_cover_earns_nothing(course):
+    notebook = nbformat.read(course / "release" / "toy" / "toy.ipynb", as_version=4)
+    assert cell_grades(notebook)["squares"] == 60.0  # nbgrader's reading of a checks cell without outputs
+    assert cell_grades(unscored(notebook)) == {"squares": 0.0, "counting": 0.0, "why": 0}
 
 
 def test_the_class_is_graded_into_autograded_and_the_gradebook(course, tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import csv
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import pytest
 
 from autograder.build import tool_env, write_source
 from autograder.classroom.config import write_config
-from autograder.classroom.notebook import GRADER_ONLY
+from autograder.classroom.notebook import GRADER_ONLY, is_checks_cell
 from autograder.course import Assignment, load_assignment
 from autograder.grading import grade_submission
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
@@ -159,7 +160,10 @@ def assert_scores(exported: dict[str, tuple[float, float, float]], expected: dic
 
 
 def hidden_suite_lines(assignment: Assignment) -> list[str]:
-    """The suite's code lines long enough to be telling; docstrings and comments are feedback or notes, not code."""
+    """The suite's code lines long enough to be telling and not also in the release students already have;
+    docstrings and comments are feedback or notes, not code."""
+    release = nbformat.read(ROOT / "assignments" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    public = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
     source = assignment.suite.read_text()
     docstrings = set()
     for node in ast.walk(ast.parse(source)):
@@ -167,7 +171,7 @@ def hidden_suite_lines(assignment: Assignment) -> list[str]:
                 and ast.get_docstring(node) is not None:
             docstrings.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
     lines = [line.strip() for number, line in enumerate(source.splitlines(), start=1) if number not in docstrings]
-    return [line for line in lines if len(line) > 30 and not line.startswith("#")]
+    return [line for line in lines if len(line) > 30 and not line.startswith("#") and line not in public]
 
 
 def rubric_lines(assignment: Assignment) -> list[str]:
@@ -180,6 +184,17 @@ def misconception_message(assignment: Assignment, variant_id: str) -> str:
     """What the rubric tells a student who made this bug's mistake."""
     variant = next(v for v in load_variants(assignment) if v.id == variant_id)
     return next(m.message for m in assignment.rubric.misconceptions if m.id == variant.misconception)
+
+
+def page_text(page: Path) -> str:
+    """An HTML page as the student reads it: code is highlighted token by token, so tags go before comparing."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+def visible_check_lines(notebook) -> list[str]:
+    """The checks cells' code lines: feedback shows them, so finding them proves the leak check can see code."""
+    return [line.strip() for cell in notebook.cells if is_checks_cell(cell)
+            for line in cell.source.splitlines() if len(line.strip()) > 30]
 
 
 def check_feedback(course: Path, assignment: Assignment, students: tuple[str, ...]) -> dict[str, str]:
@@ -197,7 +212,9 @@ def check_feedback(course: Path, assignment: Assignment, students: tuple[str, ..
         assert all(line in notes for line in rubrics), f"{student}: the graders' rubric notes are missing"
         page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert page.is_file(), f"no feedback for {student}"
-        text = html.unescape(page.read_text())
+        text = page_text(page)
+        shown = visible_check_lines(graded)
+        assert shown and all(line in text for line in shown), f"{student}: the visible checks are not in the page"
         leaked = [line for line in suite + rubrics if line in text]
         assert not leaked, f"{student}'s feedback shows what only graders may see: {leaked[:3]}"
         pages[student] = text

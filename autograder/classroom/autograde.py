@@ -46,7 +46,7 @@ from ..course import Assignment, CourseError, load_assignment
 from ..grading import grade_submission, zero_result
 from .config import load_config
 from .notebook import cell_comments, cell_grades, record_result
-from .record import Prepared, Recorder, autograded_folder, gradebook_scores, read_record, result_file
+from .record import Prepared, Recorder, autograded_folder
 from .sanitize import sanitize
 
 # what reading or sanitizing a damaged notebook raises (not JSON, cells or nbgrader metadata broken)
@@ -99,9 +99,9 @@ def copy_files(source: Path, target: Path, ignore: list[str], keep: set[str] = f
         shutil.copy(name, path)
 
 
-def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path):
+def graded_notebook(plan: Plan, autograde: Autograde, assignment: Assignment, job: Job, staged: Path):
     """The submitted notebook, sanitized and graded; the release with zeros when it cannot be read."""
-    coursedir, steps = converter(plan).coursedir, converter(plan).sanitize_preprocessors
+    coursedir, steps = autograde.coursedir, autograde.sanitize_preprocessors
     name = f"{assignment.id}.ipynb"
     resources = {"nbgrader": {"student": job.name, "assignment": assignment.id, "notebook": assignment.id,
                               "db_url": coursedir.db_url},
@@ -134,7 +134,7 @@ def prepare_student(plan: Plan, job: Job) -> Prepared:
     copy_files(job.path, staged, coursedir.ignore)
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
     copy_files(source, staged, coursedir.ignore, keep=set(autograde.exclude_overwriting.get(assignment.id, [])))
-    notebook, result = graded_notebook(plan, assignment, job, staged)
+    notebook, result = graded_notebook(plan, autograde, assignment, job, staged)
     nbformat.write(notebook, staged / f"{assignment.id}.ipynb")
     permissions = int(str(autograde.permissions), 8)
     for path in staged.rglob("*"):
@@ -195,22 +195,29 @@ def submitted_students(coursedir: CourseDirectory, assignment_id: str) -> dict[s
 # ---------------------------------------------------------------- the run
 
 
-def check_course(coursedir: CourseDirectory, assignment: Assignment) -> None:
+def check_course(coursedir: CourseDirectory, assignment: Assignment, gradebook: Gradebook) -> None:
     """Refuses to start unless nbgrader knows the assignment and its release exists."""
+    try:
+        gradebook.find_notebook(assignment.id, assignment.id)
+    except MissingEntry:
+        raise CourseError(f"the gradebook ({coursedir.db_url}) has no notebook {assignment.id} in assignment "
+                          f"{assignment.id}: {generate(assignment, coursedir)}") from None
     release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / f"{assignment.id}.ipynb"
+    if not release.is_file():
+        raise CourseError(f"{release} is missing: {generate(assignment, coursedir)}")
+
+
+def generate(assignment: Assignment, coursedir: CourseDirectory) -> str:
+    return (f"run `atomgpt build {assignment.id}` or `nbgrader generate_assignment {assignment.id}` in "
+            f"{coursedir.root} first")
+
+
+def open_gradebook(coursedir: CourseDirectory, assignment: Assignment) -> Gradebook:
+    """The course's gradebook; a missing SQLite file is an error here (opening it would create an empty one)."""
     database = make_url(coursedir.db_url)
     if database.get_backend_name() == "sqlite" and not Path(database.database or "").is_file():
-        raise CourseError(f"there is no gradebook at {coursedir.db_url}: run `atomgpt build {assignment.id}` or "
-                          f"`nbgrader generate_assignment {assignment.id}` in {coursedir.root} first")
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        try:
-            gradebook.find_notebook(assignment.id, assignment.id)
-        except MissingEntry:
-            raise CourseError(f"the gradebook ({coursedir.db_url}) has no notebook {assignment.id} in assignment "
-                              f"{assignment.id}: run `atomgpt build {assignment.id}` or `nbgrader "
-                              f"generate_assignment {assignment.id}` in {coursedir.root} first") from None
-    if not release.is_file():
-        raise CourseError(f"{release} is missing: run `nbgrader generate_assignment {assignment.id}` first")
+        raise CourseError(f"there is no gradebook at {coursedir.db_url}: {generate(assignment, coursedir)}")
+    return Gradebook(coursedir.db_url, coursedir.course_id)
 
 
 def grading_rules(gradebook: Gradebook, config: Config, assignment_id: str) -> str:
@@ -238,7 +245,6 @@ def autograde_class(
     config = load_config(course)
     coursedir = CourseDirectory(config=config)
     assignment = load_assignment(assignment_id, kit)
-    check_course(coursedir, assignment)
     submitted = submitted_students(coursedir, assignment_id)
     if students:
         unknown = sorted(set(students) - set(submitted))
@@ -248,20 +254,21 @@ def autograde_class(
         submitted = {s: submitted[s] for s in students}
     run = ClassRun(seed=secrets.randbits(63) if seed is None else seed)
     plan = Plan(str(kit), assignment_id, run.seed, f"{os.getpid()}-{secrets.token_hex(3)}", config)
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook, warnings.catch_warnings():
+    with open_gradebook(coursedir, assignment) as gradebook, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session use warns on every new submission
+        check_course(coursedir, assignment, gradebook)
         rules = grading_rules(gradebook, config, assignment_id)
         common = assignment_digest(assignment, coursedir, rules)
+        recorder = Recorder(gradebook, coursedir, config, assignment_id)
         fingerprints, jobs = {}, []
         for student, folder in submitted.items():
             remove_leftovers(coursedir, student, assignment_id)
             fingerprints[student] = hashlib.sha256(
                 (common + files_digest(folder, coursedir.ignore)).encode()).hexdigest()
-            if not force and up_to_date(gradebook, coursedir, assignment_id, student, fingerprints[student]):
+            if not force and recorder.up_to_date(student, fingerprints[student]):
                 run.unchanged.append(student)
             else:
                 jobs.append(Job(student, folder))
-        recorder = Recorder(gradebook, coursedir, config, assignment_id)
 
         def finished(job: Job, prepared: Prepared) -> None:
             try:
@@ -279,12 +286,3 @@ def autograde_class(
 
         run_jobs(jobs, functools.partial(prepare_student, plan), workers=workers, finished=finished, failed=failed)
     return run
-
-
-def up_to_date(gradebook: Gradebook, coursedir: CourseDirectory, assignment_id: str, student: str,
-               fingerprint: str) -> bool:
-    """The last run graded these very files, its folder is in place and the gradebook still holds its scores."""
-    record = read_record(result_file(coursedir, assignment_id, student))
-    notebook = autograded_folder(coursedir, student, assignment_id) / f"{assignment_id}.ipynb"
-    return (record is not None and record.get("fingerprint") == fingerprint and notebook.is_file()
-            and gradebook_scores(gradebook, assignment_id, student) == record.get("grades"))

@@ -6,13 +6,13 @@ exchange) is kept.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_path
-from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
+
+from ..batch import replace_text
 
 CONFIG_NAME = "nbgrader_config.py"
 BEGIN = "# >>> atomgpt: managed by `atomgpt build`; edits inside this block are replaced"
@@ -55,23 +55,32 @@ def engine_block(kit: Path) -> str:
     return ENGINE_BLOCK.format(begin=BEGIN, end=END, kit=str(kit.resolve()))
 
 
+def around_block(text: str) -> tuple[str, str] | None:
+    """The config's text before and after the atomgpt block, or None when it has none."""
+    if BEGIN not in text or END not in text:
+        return None
+    before, rest = text.split(BEGIN, 1)
+    return before, rest.split(END, 1)[1].lstrip("\n")
+
+
 def write_config(course: Path, kit: Path) -> Path:
     """Creates nbgrader_config.py, or replaces only its atomgpt block."""
     course.mkdir(parents=True, exist_ok=True)
     path = course / CONFIG_NAME
-    text = path.read_text() if path.exists() else HEADER
-    block = engine_block(kit)
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    if not path.exists() or path.read_text() != text:
-        temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        temporary.write_text(text)
-        os.replace(temporary, path)
+    old = path.read_text() if path.exists() else HEADER
+    parts = around_block(old)
+    text = parts[0] + engine_block(kit) + parts[1] if parts else old.rstrip("\n") + "\n\n" + engine_block(kit)
+    if text != (path.read_text() if path.exists() else None):
+        replace_text(path, text)
     return path
+
+
+def remove_engine(course: Path) -> None:
+    """Takes the atomgpt block out of the course's config, so nbgrader's own steps apply (its stock grading)."""
+    path = course / CONFIG_NAME
+    parts = around_block(path.read_text())
+    if parts:
+        replace_text(path, parts[0].rstrip("\n") + "\n" + parts[1])
 
 
 def load_config(course: Path) -> Config:
@@ -84,7 +93,3 @@ def load_config(course: Path) -> Config:
     if "root" not in config.CourseDirectory:
         config.CourseDirectory.root = str(course.resolve())
     return config
-
-
-def course_directory(config: Config) -> CourseDirectory:
-    return CourseDirectory(config=config)

@@ -30,6 +30,11 @@ def markdown_note(cell_id: str, tag: str, heading: str, body: str):
                                "source": f"**{heading}**\n\n{escaped(body)}"})
 
 
+def is_checks_cell(cell) -> bool:
+    """A locked code cell that earns points: nbgrader scores it from its outputs."""
+    return utils.is_grade(cell) and cell.cell_type == "code" and not utils.is_solution(cell)
+
+
 def checkpoint_feedback(result: dict) -> dict[str, dict]:
     """Checkpoint id -> its test entry (score, max_score, output) in the result."""
     return {c["id"]: test for c, test in zip(result["extra_data"]["checkpoints"], result["tests"], strict=True)}
@@ -61,7 +66,7 @@ def record_result(notebook, result: dict, rubric: Rubric):
         if not utils.is_grade(cell):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        if cell.cell_type == "code" and not utils.is_solution(cell):
+        if is_checks_cell(cell):
             score_cell(cell, tests.get(grade_id))
         elif grade_id in manual:
             question = manual[grade_id]
@@ -70,6 +75,14 @@ def record_result(notebook, result: dict, rubric: Rubric):
                 f"Rubric for {grade_id} ({question.points:g} points), for graders only: "
                 "not shown in student feedback", question.rubric))
     notebook.cells = cells
+    return notebook
+
+
+def unscored(notebook):
+    """A notebook the rubric does not cover: every checks cell scores 0 (an empty one would get full points)."""
+    for cell in notebook.cells:
+        if is_checks_cell(cell):
+            score_cell(cell, None)
     return notebook
 
 

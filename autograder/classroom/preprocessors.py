@@ -19,7 +19,7 @@ from traitlets import Bool, Unicode
 from ..batch import cached_assignment
 from ..course import project_root
 from ..grading import grade_submission
-from .notebook import record_result, without_grader_notes
+from .notebook import record_result, unscored, without_grader_notes
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -31,9 +31,10 @@ class GradeWithEngine(NbGraderPreprocessor):
         info = resources["nbgrader"]
         root = Path(self.kit) if self.kit else project_root()
         assignment = cached_assignment(str(root), info["assignment"])
-        if info["notebook"] != assignment.id:
-            self.log.warning("%s is not the notebook of %s; it is left ungraded", info["notebook"], assignment.id)
-            return nb, resources
+        if info["notebook"] != assignment.id:  # left as it is, nbgrader would give its checks cells full points
+            self.log.warning("%s is not the notebook of %s; its checks cells score 0", info["notebook"],
+                             assignment.id)
+            return unscored(nb), resources
         notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
         result = grade_submission(assignment, notebook, name=info["student"], seed=secrets.randbits(63))
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],

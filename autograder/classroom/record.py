@@ -62,16 +62,8 @@ def read_record(path: Path) -> dict | None:
         return None
 
 
-def gradebook_scores(gradebook: Gradebook, assignment_id: str, student: str) -> dict[str, float | None] | None:
-    try:
-        notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
-    except MissingEntry:
-        return None
-    return {grade.name: grade.auto_score for grade in notebook.grades}
-
-
 class Recorder:
-    """Writes prepared students into the gradebook and the course folder, one whole student at a time."""
+    """One student's grading state in the course: whether it is up to date, and writing it, whole."""
 
     def __init__(self, gradebook: Gradebook, coursedir: CourseDirectory, config: Config, assignment_id: str):
         self.gradebook = gradebook
@@ -84,6 +76,23 @@ class Recorder:
         source = gradebook.find_notebook(assignment_id, assignment_id)  # cell id -> name: a grade's name costs no query
         self.cell_names = {cell.id: cell.name for cell in [*source.grade_cells, *source.solution_cells,
                                                              *source.task_cells]}
+
+    def by_name(self, rows: list) -> dict:
+        """A submitted notebook's grade or comment rows by their cell's name."""
+        return {self.cell_names[row.cell_id]: row for row in rows}
+
+    def up_to_date(self, student: str, fingerprint: str) -> bool:
+        """The last run graded these very files, its folder is in place and the gradebook still holds its scores."""
+        record = read_record(result_file(self.coursedir, self.assignment_id, student))
+        notebook = autograded_folder(self.coursedir, student, self.assignment_id) / f"{self.assignment_id}.ipynb"
+        if record is None or record.get("fingerprint") != fingerprint or not notebook.is_file():
+            return False
+        try:
+            submitted = self.gradebook.find_submission_notebook(self.assignment_id, self.assignment_id, student)
+        except MissingEntry:
+            return False
+        scores = {name: grade.auto_score for name, grade in self.by_name(submitted.grades).items()}
+        return scores == record.get("grades")
 
     def record(self, prepared: Prepared, submitted: Path, fingerprint: str, seed: int) -> None:
         try:
@@ -121,9 +130,7 @@ class Recorder:
         if timestamp:
             submission.timestamp = timestamp
         notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
-        names = self.cell_names
-        grades = {names[grade.cell_id]: grade for grade in notebook.grades}
-        comments = {names[comment.cell_id]: comment for comment in notebook.comments}
+        grades, comments = self.by_name(notebook.grades), self.by_name(notebook.comments)
         unknown = sorted(set(prepared.grades) - set(grades))
         if unknown:
             raise MissingEntry(f"grade cells {', '.join(unknown)} of {assignment_id} are not in the gradebook")

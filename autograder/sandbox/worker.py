@@ -245,9 +245,9 @@ class BoundedText(io.StringIO):
 
 def student_location(tb) -> dict | None:
     """The innermost frame that belongs to a notebook cell."""
-    found = None
     import traceback
 
+    found = None
     for frame in traceback.extract_tb(tb):
         if frame.filename.startswith("<cell "):
             found = {"cell": int(frame.filename[6:-1]), "line": frame.lineno,

@@ -1,0 +1,31 @@
+"""The nbgrader steps on either side of autograding, for the demo and the benchmark: submissions put
+where `nbgrader collect` puts them, and the gradebook exported by `nbgrader export`."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ..build import BuildError, tool_env
+
+
+def hand_in(course: Path, assignment_id: str, folders: dict[str, Path], timestamp: str) -> None:
+    """Copies each student's folder to submitted/<student>/<assignment>/ with collect's timestamp.txt."""
+    for student, folder in folders.items():
+        target = course / "submitted" / student / assignment_id
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(folder, target)
+        (target / "timestamp.txt").write_text(timestamp)
+
+
+def export_grades(course: Path) -> list[dict[str, str]]:
+    """Runs `nbgrader export` in the course; the rows of the grades.csv it writes."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"], cwd=course,
+                          capture_output=True, text=True, env=tool_env())
+    if done.returncode != 0:
+        raise BuildError(f"nbgrader export failed in {course}:\n{done.stderr[-3000:]}")
+    with (course / "grades.csv").open(newline="") as grades:
+        return list(csv.DictReader(grades))
