@@ -9,14 +9,16 @@ import shutil
 import subprocess
 import sys
 
+from autograder.build.machine import NUMBER
+
 from .conftest import TOY_ROOT
 
 RELEASE = TOY_ROOT / "assignments" / "toy" / "toy.ipynb"
 SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
 
 
-def atomgpt(*args, cwd=TOY_ROOT, root=TOY_ROOT):
-    env = {**os.environ, "ATOMGPT_ROOT": str(root), "COLUMNS": "160"}
+def atomgpt(*args, cwd=TOY_ROOT, root=TOY_ROOT, env=None):
+    env = {**os.environ, "ATOMGPT_ROOT": str(root), "COLUMNS": "160", **(env or {})}
     return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, env=env)
 
@@ -64,6 +66,55 @@ def test_build_check_spots_stale_generated_files(tmp_path):
     release.write_text(release.read_text().replace("Toy assignment", "Toy assignment, edited"))
     stale = atomgpt("build", "--check", root=copy)
     assert stale.returncode == 1 and "stale: assignments/toy/toy.ipynb" in stale.stdout
+
+
+def test_a_build_on_another_machine_is_not_stale(tmp_path):
+    """Another Python, user, home, folder and personal `python3` kernel build the same course."""
+    copy = tmp_path / "someone else's kit"
+    shutil.copytree(TOY_ROOT, copy)
+    solution = copy / "solutions" / "toy" / "toy.ipynb"
+    built_elsewhere = json.loads(solution.read_text())
+    built_elsewhere["metadata"]["language_info"].update(version="3.13.0", codemirror_mode={"version": 3})
+    built_elsewhere["metadata"]["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+    solution.write_text(json.dumps(built_elsewhere, indent=1))
+    home = tmp_path / "home"
+    kernel = home / ".local" / "share" / "jupyter" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps(
+        {"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "a user's own kernel", "language": "python"}))
+    env = {"HOME": str(home), "USER": "someone", "LOGNAME": "someone", "JUPYTER_PREFER_ENV_PATH": "0"}
+    check = atomgpt("build", "--check", root=copy, cwd=copy, env=env)
+    assert check.returncode == 0 and "stale" not in check.stdout, check.stdout + check.stderr
+    rebuilt = atomgpt("build", "--course", tmp_path / "course", root=copy, cwd=copy, env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    for generated in ["assignments/toy/toy.ipynb", "solutions/toy/toy.ipynb"]:
+        assert (copy / generated).read_bytes() == (TOY_ROOT / generated).read_bytes(), generated
+
+
+def test_build_check_ignores_printed_noise_but_not_source_changes(tmp_path):
+    """A last printed digit may move between Python releases; a changed lesson may not."""
+    copy = tmp_path / "kit"
+    shutil.copytree(TOY_ROOT, copy)
+    solution = copy / "solutions" / "toy" / "toy.ipynb"
+    notebook = json.loads(solution.read_text())
+    printed = next(o for c in notebook["cells"] for o in c.get("outputs", []) if o.get("name") == "stdout")
+    assert any(NUMBER.search(line) for line in printed["text"]), "the toy solution prints a decimal"
+    printed["text"] = [NUMBER.sub(nudged, line) for line in printed["text"]]
+    solution.write_text(json.dumps(notebook, indent=1))
+    assert atomgpt("build", "--check", root=copy).returncode == 0
+    lesson = next(c for c in notebook["cells"] if c["cell_type"] == "markdown")
+    lesson["source"] = [line + " 0.5" for line in lesson["source"]]
+    solution.write_text(json.dumps(notebook, indent=1))
+    stale = atomgpt("build", "--check", root=copy)
+    assert stale.returncode == 1 and "stale: solutions/toy/toy.ipynb" in stale.stdout
+
+
+def nudged(match) -> str:
+    """The printed number moved by one unit of its last digit."""
+    text = match.group(0)
+    decimals = len(text.partition(".")[2])
+    return f"{float(text) + 10.0 ** -decimals:.{decimals}f}"
 
 
 def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):

@@ -2,13 +2,14 @@
 
 The release is made by nbgrader's own `generate_assignment`, so what
 students get is exactly what an nbgrader course would give them. The
-solution notebook is the master, executed. Outputs are byte-stable, so a
-rebuild of an unchanged source changes nothing and CI can spot stale files.
+solution notebook is the master, executed. Outputs are stable and carry
+no detail of the machine that built them (`machine`), so a rebuild of an
+unchanged source changes nothing, on any Python the kit supports, and CI
+can spot stale files.
 """
 
 from __future__ import annotations
 
-import filecmp
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from ..classroom.config import write_config
 from ..course import Assignment, load_assignment
 from .cells import course_notebook
+from .machine import course_content, own_kernel, pin_machine_details, same_content
 
 
 class BuildError(Exception):
@@ -68,7 +70,7 @@ def execute_solution(source: Path, target: Path) -> list[Path]:
         inputs = {p.name for p in source.parent.iterdir() if p.is_file() and p != source}
         for name in inputs:
             shutil.copyfile(source.parent / name, scratch / name)
-        client = NotebookClient(notebook, timeout=1800, kernel_name="python3", record_timing=False,
+        client = NotebookClient(notebook, km=own_kernel(), timeout=1800, record_timing=False,
                                 resources={"metadata": {"path": str(scratch)}})
         try:
             client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
@@ -76,6 +78,7 @@ def execute_solution(source: Path, target: Path) -> list[Path]:
             raise BuildError(f"the solution of {source.stem} does not run: {error}") from None
         # a print can arrive in several pieces when the machine is busy: join them, so reruns match
         CoalesceStreamsPreprocessor().preprocess(notebook, {})
+        pin_machine_details(notebook)
         nbformat.write(notebook, target)
         written = []
         for path in sorted(scratch.iterdir()):
@@ -114,13 +117,13 @@ def build(root: Path, ids: list[str], course: Path, out: Path | None = None) -> 
 
 
 def stale_files(root: Path, ids: list[str]) -> list[str]:
-    """Generated files that differ from a fresh build (empty when in sync)."""
+    """Generated files whose content differs from a fresh build's (empty when in sync)."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         fresh = build(root, ids, scratch / "course", scratch / "out")
         stale = []
         for path in fresh:
             committed = root / path.relative_to(scratch / "out")
-            if not committed.exists() or not filecmp.cmp(path, committed, shallow=False):
+            if not committed.exists() or not same_content(course_content(path), course_content(committed)):
                 stale.append(str(committed.relative_to(root)))
         return stale

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import nbformat
-
 from ..rubric import Rubric
+from .machine import pin_machine_details
 
 SCHEMA = 3
 
@@ -80,10 +79,7 @@ def check_coverage(notebook, rubric: Rubric) -> None:
 
 
 def set_kernel(notebook, rubric: Rubric) -> None:
-    notebook.metadata = nbformat.from_dict({
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    pin_machine_details(notebook)
 
 
 STEPS = [check_coverage, mark_cells, set_kernel]

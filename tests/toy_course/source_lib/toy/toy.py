@@ -30,6 +30,7 @@ class Counter:
 # %% tags=["checks:squares"]
 assert square(3) == 9, "square(3) should be 9"
 print("square checks passed")
+print(f"mean square of 1, 2, 3: {sum(square(x) for x in (1, 2, 3)) / 3:.4f}")
 
 # %% tags=["checks:counting"]
 assert Counter().bump().count == 1, "bump() should add one"
