@@ -20,6 +20,7 @@ import nbformat
 
 from .build.cells import course_notebook
 from .course import Assignment
+from .sandbox.launcher import ALL_PROTECTIONS
 
 KINDS = ("bug", "style", "cheat")
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
@@ -39,6 +40,7 @@ class Variant:
     base: str | None = None
     replace: tuple[tuple[str, str], ...] = ()
     append: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # sandbox protections a cheat is stopped by (e.g. "private-filesystem")
 
 
 def load_variants(assignment: Assignment) -> list[Variant]:
@@ -46,7 +48,7 @@ def load_variants(assignment: Assignment) -> list[Variant]:
     variants = [
         Variant(v["id"], v["kind"], v.get("description", ""), v.get("checkpoint"), v.get("misconception"),
                 v.get("base"), tuple((r["old"], r["new"]) for r in v.get("replace", [])),
-                tuple(v.get("append", [])))
+                tuple(v.get("append", [])), tuple(v.get("needs", [])))
         for v in data.get("variant", [])
     ]
     by_id = {v.id: v for v in variants}
@@ -57,6 +59,9 @@ def load_variants(assignment: Assignment) -> list[Variant]:
             raise VariantError(f"{variant.id}: a bug names its checkpoint and misconception")
         if variant.kind == "cheat" and by_id.get(variant.base, Variant("", "", "")).kind != "bug":
             raise VariantError(f"{variant.id}: a cheat's base must be a bug variant")
+        unknown = set(variant.needs) - set(ALL_PROTECTIONS)
+        if unknown:
+            raise VariantError(f"{variant.id}: needs names unknown protections {sorted(unknown)}")
     return variants
 
 

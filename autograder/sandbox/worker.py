@@ -376,7 +376,18 @@ def shield_parent():
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
+def leave_launcher_group():
+    """Its own process group: `os.kill(0, ...)` from the student's code reaches no launcher.
+
+    Under `unshare --pid` the worker's parent is outside its namespace, so
+    `os.getppid()` is 0 and killing "the parent" signals the whole group.
+    """
+    if os.getpgrp() != os.getpid():
+        os.setsid()
+
+
 def serve():
+    leave_launcher_group()
     if "--shield" in sys.argv:
         shield_parent()
     reader, writer = detach_channel()
