@@ -30,9 +30,3 @@ def check_answer(student: Student, name: str):
     assert student.has(name), f"{name} is not set: replace the raise line in its cell with {name} = <your answer>"
     return getattr(student, name)
 
-
-def check_choice(student: Student, name: str) -> str:
-    """A multiple-choice answer, lower-cased, or a failed test saying what form it should take."""
-    answer = check_answer(student, name)
-    assert isinstance(answer, str), f'{name} should be one letter: "a", "b", "c" or "d"'
-    return answer.strip().lower()

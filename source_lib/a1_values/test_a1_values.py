@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
@@ -693,30 +694,3 @@ def test_milestone_expression_on_other_inputs(student, rng):
         g = readme_expression(student.Value(x), student.Value(y), value_relu)
         assert is_value(student, g), "micrograd's README expression should produce a Value"
         assert close(g.data, want), "g.data is wrong for other starting values of a and b"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_node_count(student):
-    """Q1: how many nodes graph_nodes returns for y = x * x + 3 * x."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be an int"
-    assert answer == 5, \
-        "ANSWER_Q1 is not the number of nodes of that graph: count each distinct Value once, leaves included"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_why_compose(student):
-    """Q2: why composed operations get no node kinds of their own."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: think about what A2 needs for every kind of node"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_valid_topological_order(student):
-    """Q3: which list is a valid topological order of d = a * b + a."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "c", \
-        "ANSWER_Q3 is not the right choice: check that every node comes after all of its children"

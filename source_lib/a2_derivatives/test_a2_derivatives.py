@@ -11,7 +11,8 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_rules")
 tools = pytest.mark.checkpoint("gradient_tools")
@@ -601,30 +602,3 @@ def test_milestone_gradient_check_of_softplus(student, rng):
         assert is_number(error), "relative_error should return a float"
         assert close(error, trusted_relative_error(chained, numeric), rel=1e-9, abs_tol=1e-15) and error < 1e-7, \
             "relative_error between the chain rule and the central difference should be below 1e-7"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_forward_difference_error(student):
-    """Q1: by how much the forward difference of x ** 2 at 3 with h = 0.1 exceeds the derivative."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be a number"
-    assert abs(answer - ((3.1 ** 2 - 9.0) / 0.1 - 6.0)) < 1e-6, \
-        "ANSWER_Q1 is not the excess of the forward difference: compute (f(3.1) - f(3)) / 0.1 minus 6"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_central_error_scaling(student):
-    """Q2: how the error of a central difference changes when h is halved."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: which power of h is left in the error of a central difference?"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_local_derivatives_of_x_times_x(student):
-    """Q3: the local derivatives of y = x * x and dy/dx."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "a", \
-        "ANSWER_Q3 is not the right choice: apply d_mul to each child, then add the paths from y to x"

@@ -19,7 +19,8 @@ from collections import deque
 
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import is_number, signed
 
 basics = pytest.mark.checkpoint("backward_basics")
 accumulate = pytest.mark.checkpoint("accumulate")
@@ -954,33 +955,6 @@ def test_milestone_expression_at_other_points(student, rng):
         student.backward(out)
         assert all_close(read_grads(student, leaves), exact_gradient(README, list(xs)), rel=1e-8), \
             "a.grad and b.grad are wrong for other starting values of a and b"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_gradient_of_repeated_tripling(student):
-    """Q1: the derivative of v with respect to x after v = v + v + v five times."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be a number"
-    assert close(answer, 3.0 ** 5), \
-        "ANSWER_Q1 is not that derivative: count the paths from v down to x (it is not v.data)"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_valid_processing_order(student):
-    """Q2: which order backward may process the nodes of e = c + c.exp() in."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: a node may pass its gradient on only after all of its users"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_where_zero_grad_goes(student):
-    """Q3: where zero_grad may go in a training step."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "b", \
-        "ANSWER_Q3 is not the right choice: when does backward add into grad, and when does the update read it?"
 
 
 # ------------------------------------------------------------ deep graphs (last: see the module docstring)

@@ -14,7 +14,8 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import is_number, is_value, signed
 
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
@@ -741,31 +742,3 @@ def test_milestone_training_lowers_the_loss(student, lab, rng):
     before = float(np.mean((mlp_scores(start, points) - labels) ** 2))
     after = float(np.mean((mlp_scores(trained, points) - labels) ** 2))
     assert after < before / 2 and after < 0.5, "training did not lower the network's loss enough"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_diverging_learning_rate(student):
-    """Q1: the learning rate for which gradient descent on w ** 2 oscillates and grows."""
-    answer = check_choice(student, "ANSWER_Q1")
-    assert answer == "d", \
-        "ANSWER_Q1 is not the right choice: one step multiplies w by (1 - 2 lr)"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_without_zero_grad(student):
-    """Q2: what happens in fit_line without zero_grad."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: think about what backward does with a grad that is already there"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_first_adam_step(student):
-    """Q3: the parameter after one bias-corrected Adam step."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert is_number(answer), "ANSWER_Q3 should be a number"
-    expected = adam_reference([0.5], [-0.003], [0.0], [0.0], 0, 0.01)[0][0]
-    assert abs(answer - expected) <= 5e-5, \
-        "ANSWER_Q3 is not the parameter after that step: compute m_hat and v_hat with the bias correction"

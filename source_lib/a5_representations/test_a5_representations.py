@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import StudentRaised
-from autograder.suite.trusted import check_answer, check_choice, is_number
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import is_number
 
 vocab = pytest.mark.checkpoint("vocab")
 matrices = pytest.mark.checkpoint("matrices")
@@ -858,29 +859,3 @@ def test_bigram_table_is_close_to_the_count_model_on_held_out_names(submitted_fi
     nll = held_out_nll(chars, bos, table)
     assert nll <= HELD_OUT_BAR, \
         "the table in bigram.json is not close enough to the count model on held-out names: train it (longer)"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_predictions_in_one_name(student):
-    """Q1: how many next-token predictions the name "isabella" gives."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be an int"
-    assert answer == 9, "ANSWER_Q1 is not the number of predictions: wrap the name, then count neighbouring pairs"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_why_subtract_the_max(student):
-    """Q2: why a stable softmax subtracts the largest logit."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: what does a common shift do to softmax, and to exp?"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_embedding_as_projection(student):
-    """Q3: which projection of a one-hot vector equals an embedding lookup."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "b", \
-        "ANSWER_Q3 is not the right choice: check the shapes, linear needs W of shape (n_out, n_in)"

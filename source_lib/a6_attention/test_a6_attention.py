@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
@@ -712,31 +712,3 @@ def test_milestone_later_tokens_never_change_earlier_outputs(student, rng, diagn
 def test_milestone_holds_for_another_layer_size(student, rng, diagnose):
     """The same holds for a smaller layer and a different sequence length."""
     check_later_tokens(student, rng, diagnose, 4, 2, 4)
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_weight_of_the_first_key(student):
-    """Q1: the attention weight of the first key."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be a number"
-    want = float(np_softmax(np.array([4.0, 0.0, -4.0]) / 2)[0])
-    assert abs(answer - want) <= 6e-4, \
-        "ANSWER_Q1 is not that weight: compute the dot products, divide by sqrt(len(q)), then take the softmax"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_why_no_queries_in_the_cache(student):
-    """Q2: why the cache keeps keys and values but not queries."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "a", \
-        "ANSWER_Q2 is not the right choice: which vectors of earlier positions does a later step use?"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_unmasked_pairs(student):
-    """Q3: how many (query, key) pairs one head scores for T = 6."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert is_number(answer) and answer == int(answer), "ANSWER_Q3 should be an int"
-    assert answer == 6 * 7 // 2, "ANSWER_Q3 is not the number of unmasked pairs: row t keeps positions 0..t"
