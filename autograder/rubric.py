@@ -1,6 +1,11 @@
 """rubric.toml: checkpoints, points, partial credit, dependencies, misconceptions.
 
-A checkpoint earns its points from the hidden tests marked with it:
+A checkpoint earns its points from the hidden tests marked with it, or,
+for a checkpoint question, from its `answer` table (the variable the
+student sets, its kind, the right value and the feedback when it is not),
+which one engine test grades (`autograder.suite.questions`). Answers stay
+on the trusted side: they are never sent to the student's process.
+
 `proportional` gives points x passed/total, `all-or-nothing` gives the
 points only when every test passes. A checkpoint whose `requires` list
 names one that scored zero is skipped. A misconception is a pattern in
@@ -10,6 +15,7 @@ mapped to a sentence a student understands.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +23,36 @@ from pathlib import Path
 from .sandbox import Limits
 
 PARTIAL_RULES = ("proportional", "all-or-nothing")
+ANSWER_KINDS = ("number", "choice")  # a number within a tolerance; one letter of a multiple choice
 
 
 class RubricError(Exception):
     """The rubric or suite is inconsistent: the instructor must fix it."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What earns a checkpoint question its points: the student sets `variable` to `value`."""
+
+    variable: str
+    kind: str
+    value: float | str
+    feedback: str  # said when the answer is wrong, without giving it away
+    tolerance: float = 0.0
+
+    def form_problem(self, given) -> str | None:
+        """Why `given` is not even an answer of the right form, or None."""
+        if self.kind == "choice":
+            return None if isinstance(given, str) else f'{self.variable} should be one letter: "a", "b", "c" or "d"'
+        number = isinstance(given, int | float) and not isinstance(given, bool) and math.isfinite(given)
+        return None if number else f"{self.variable} should be a number"
+
+    def accepts(self, given) -> bool:
+        if self.form_problem(given) is not None:
+            return False
+        if self.kind == "choice":
+            return given.strip().lower() == self.value
+        return abs(given - self.value) <= self.tolerance
 
 
 @dataclass(frozen=True)
@@ -31,6 +63,7 @@ class Checkpoint:
     partial: str = "proportional"
     requires: tuple[str, ...] = ()
     hint: str = ""
+    answer: Answer | None = None  # set for an auto-graded checkpoint question
 
 
 @dataclass(frozen=True)
@@ -165,7 +198,7 @@ def _parse(data: dict) -> Rubric:
     head = data["assignment"]
     checkpoints = tuple(
         Checkpoint(c["id"], c["title"], float(c["points"]), c.get("partial", "proportional"),
-                   tuple(c.get("requires", ())), c.get("hint", ""))
+                   tuple(c.get("requires", ())), c.get("hint", ""), _answer(c["id"], c.get("answer")))
         for c in data.get("checkpoint", []))
     manual = tuple(ManualQuestion(m["id"], float(m["points"]), m["prompt"], m["rubric"])
                    for m in data.get("manual", []))
@@ -177,6 +210,22 @@ def _parse(data: dict) -> Rubric:
                   head.get("suite", f"test_{head['id']}.py"), checkpoints, manual, misconceptions,
                   Limits.from_table(data.get("limits", {})), float(head.get("points", 100)),
                   tuple(str(name) for name in head.get("data", ())))
+
+
+def _answer(checkpoint_id: str, table: dict | None) -> Answer | None:
+    if table is None:
+        return None
+    kind = table["kind"]
+    if kind not in ANSWER_KINDS:
+        raise ValueError(f"checkpoint {checkpoint_id}: answer kind must be one of {ANSWER_KINDS}")
+    value = table["value"]
+    if kind == "choice" and not isinstance(value, str):
+        raise ValueError(f"checkpoint {checkpoint_id}: a choice's value is a letter")
+    if kind == "number" and not isinstance(value, int | float):
+        raise ValueError(f"checkpoint {checkpoint_id}: a number's value is a number")
+    value = value.strip().lower() if kind == "choice" else float(value)
+    return Answer(table.get("variable", f"ANSWER_{checkpoint_id.upper()}"), kind, value, table["feedback"],
+                  float(table.get("tolerance", 0.0)))
 
 
 def _validate(rubric: Rubric, path: Path) -> None:

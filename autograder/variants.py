@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import jupytext
 import nbformat
 
 from .build.cells import course_notebook
+from .build.provided import read_master
 from .course import Assignment
 from .sandbox.launcher import ALL_PROTECTIONS
 
@@ -67,7 +67,7 @@ def load_variants(assignment: Assignment) -> list[Variant]:
 
 def solution_notebook(assignment: Assignment):
     """The master notebook as a student who solved everything would submit it."""
-    notebook = course_notebook(jupytext.read(assignment.source), assignment.rubric)
+    notebook = course_notebook(read_master(assignment), assignment.rubric)
     for cell in notebook.cells:
         cell.source = MARKER.sub("", cell.source)
     return notebook

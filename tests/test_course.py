@@ -201,3 +201,14 @@ def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     checks = load_assignment(assignment_id, ROOT).rubric.checkpoints
     assert done.stdout.count("passed") >= len(checks)
+
+
+def test_no_two_suites_define_the_same_helper():
+    """What suites share lives in autograder/suite (trusted.py, student_side.py), defined once."""
+    import ast
+    from collections import Counter
+
+    defined = Counter(node.name for a in IDS
+                      for node in ast.parse(load_assignment(a, ROOT).suite.read_text()).body
+                      if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("test_"))
+    assert defined and [name for name, count in defined.items() if count > 1] == []

@@ -144,6 +144,55 @@ def test_held_data_is_changed_in_place_and_expressions_see_student_globals(run_s
     assert "+ 1" not in str(raised.value)  # the grader's code is not shown to the student
 
 
+EXPECTED = 9.0  # a value of the trusted side: a defined helper must never see it
+
+
+def squared_node(node):
+    """A helper the grader ships: it runs among the student's globals (their Node)."""
+    return globals()["Node"](node.data * node.data)
+
+
+def leaks_expected():
+    return EXPECTED
+
+
+def countdown(n):
+    """Recursion by its own name works: the helper is a global where it runs."""
+    return 0 if n == 0 else countdown(n - 1)
+
+
+def test_a_defined_helper_runs_beside_the_students_objects_and_is_sent_once(run_student):
+    session = run_student(CODE)
+    student = Student(session)
+    square = student.define(squared_node)
+    assert isinstance(square, Remote) and square(student.Node(3.0)).data == 9.0
+    before = session.exchanges
+    assert student.define(squared_node) == square and session.exchanges == before
+    assert student.define(countdown)(50) == 0
+    assert not student.has("squared_node")  # the notebook's names stay the student's
+
+
+def test_only_a_helpers_source_travels_never_the_graders_values(run_student):
+    student = Student(run_student(CODE))
+    with pytest.raises(StudentRaised, match="NameError") as raised:
+        student.define(leaks_expected)()
+    assert "EXPECTED" in str(raised.value) and "9.0" not in str(raised.value)
+    threshold = 2.0
+    for not_a_plain_function in (lambda x: x, lambda x: x > threshold, Student.define):
+        with pytest.raises(TypeError, match="module-level"):
+            student.define(not_a_plain_function)
+
+
+def test_a_helper_is_defined_again_in_a_restarted_process(run_student):
+    student = Student(run_student(CODE))
+    square = student.define(squared_node)
+    with pytest.raises(StudentTimeout):
+        student.spin()
+    with pytest.raises(StudentCrashed, match="restarted"):
+        square(student.Node(2.0))  # made in the process the hang ended
+    assert student.define(squared_node)(student.Node(2.0)).data == 4.0
+
+
 def test_a_hang_in_one_of_the_graders_functions_blocks_only_that_one(run_student):
     student = Student(run_student(CODE))
     endless, cube = student.evaluate("lambda: [0 for _ in iter(int, 1)]"), student.evaluate("lambda x: x ** 3")

@@ -18,7 +18,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
@@ -27,6 +26,7 @@ from ..classroom.config import write_config
 from ..course import Assignment, load_assignment
 from .cells import course_notebook
 from .machine import course_content, own_kernel, pin_machine_details, same_content
+from .provided import read_master
 
 
 class BuildError(Exception):
@@ -35,7 +35,7 @@ class BuildError(Exception):
 
 def write_source(assignment: Assignment, course: Path) -> Path:
     """The nbgrader source notebook, with the data files it reads beside it."""
-    notebook = course_notebook(jupytext.read(assignment.source), assignment.rubric)
+    notebook = course_notebook(read_master(assignment), assignment.rubric)
     target = course / "source" / assignment.id / f"{assignment.id}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, target)

@@ -12,14 +12,16 @@ process; `Student` is the `student` fixture's face.
 
 from __future__ import annotations
 
+import inspect
 import os
 import select
 import shutil
 import signal
 import subprocess
 import tempfile
+import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,6 +188,7 @@ class StudentSession:
         self.incidents: list[Incident] = []
         self.hung: set[str] = set()
         self.definitions: dict[str, Remote] = {}
+        self.helpers: dict[Callable, Remote] = {}  # the grader's helpers defined in the current process
         self.exchanges = 0
         self.load_report: LoadReport | None = None
         self.load_failure: StudentError | None = None
@@ -221,6 +224,7 @@ class StudentSession:
             raise self.load_failure
         self.generation += 1
         self.definitions = {}
+        self.helpers = {}
         self.process = self.boundary.start(self.limits, self._working_folder())
         message = {"op": "load", "cells": [c.__dict__ for c in self.cells],
                    "output_chars": self.limits.output_chars}
@@ -273,6 +277,15 @@ class StudentSession:
         if isinstance(value, Remote) and value._type in DEFINITIONS:
             self.definitions[name] = value
         return value
+
+    def define(self, function: Callable) -> Remote:
+        """A helper function shipped as its source, defined once per process (see `Student.define`)."""
+        if self.process is not None and function in self.helpers:
+            return self.helpers[function]
+        message = {"op": "define", "name": function.__name__, "source": helper_source(function)}
+        handle = self.request(message, what=f"the grader's {function.__name__}")
+        self.helpers[function] = handle
+        return handle
 
     def type_name(self, value) -> str:
         """The type's name, as sent with the object (no extra call)."""
@@ -373,6 +386,14 @@ class StudentSession:
             self.incidents.append(incident)
 
 
+def helper_source(function: Callable) -> str:
+    """The source of a helper the grader may ship: a plain module-level function, nothing it closes over."""
+    if (not inspect.isfunction(function) or function.__name__ == "<lambda>" or function.__closure__
+            or function.__qualname__ != function.__name__):
+        raise TypeError(f"{function!r}: only module-level functions (no lambda, no closure) can be defined")
+    return textwrap.dedent(inspect.getsource(function))
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "it stopped answering"
@@ -424,6 +445,18 @@ class Student:
         moment lists); read them back with `handle.copy()`.
         """
         return self._session.request({"op": "hold", "value": self._session.encode(value)}, what="the grader's data")
+
+    def define(self, function: Callable) -> Remote:
+        """The grader's helper function, defined in the student's process, as a handle to call there.
+
+        For code that must run beside the student's objects (build a graph
+        with their `Value`, read the grads of many nodes in one call). Only
+        the function's source travels (`inspect.getsource`), so a helper is a
+        plain module-level function of a real, linted module: no closure, no
+        lambda, and it holds no expected value. Its globals are the
+        notebook's. Defined once per student process.
+        """
+        return self._session.define(function)
 
     def evaluate(self, expression: str) -> Remote:
         """One expression evaluated among the student's globals, kept there as a handle.

@@ -350,6 +350,19 @@ class Worker:
         tag["$label"] = f"the grader's {tag['$type']} {zlib.crc32(source.encode()):08x}"
         return {"value": tag}
 
+    def op_define(self, message):
+        """Defines one of the grader's helper functions among a copy of the student's globals.
+
+        The helper sees the notebook's names (its `Value`) but adds none to them, so
+        it cannot shadow a function of the student's.
+        """
+        name = message["name"]
+        scope = dict(self.namespace)
+        exec(compile(message["source"], f"<the grader's {name}>", "exec"), scope)
+        tag = self.objects.ref(scope[name])
+        tag["$label"] = f"the grader's {name}"
+        return {"value": tag}
+
     def op_exec(self, message):
         """Runs a visible check cell (student-facing checks only)."""
         cell = {"index": message["index"], "source": message["source"]}

@@ -11,7 +11,10 @@ Fixtures:
   checkpoint) as bytes, in the trusted process; the student's code never
   runs on it.
 Marker: `@pytest.mark.checkpoint("id")`, the rubric checkpoint of a test
-(the closest one counts, so a module's `pytestmark` can be overridden).
+(the closest one counts, so a module's `pytestmark` can be overridden);
+`@pytest.mark.feedback("line")` replaces the docstring as a test's feedback line.
+The `question` parameter of `test_checkpoint_question` (see `questions`)
+runs once per checkpoint question of the suite's rubric.toml.
 
 An instructor can run a suite by hand against one notebook:
     pytest source_lib/a1_values/test_a1_values.py --submission NOTEBOOK
@@ -32,6 +35,7 @@ from ..course import data_files
 from ..rubric import load_rubric
 from ..sandbox import Boundary, Limits, Student, StudentSession, strongest_boundary
 from ..submission import Program, SubmissionError, read_submission
+from .questions import question_params
 
 
 @dataclass
@@ -57,6 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "checkpoint(id): the rubric checkpoint this test earns points for")
+    config.addinivalue_line("markers", "feedback(line): what the student reads about this test, for its docstring")
     if CONTEXT in config.stash or not config.getoption("--submission", None):
         return
     seed = config.getoption("--seed")
@@ -70,6 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     context = config.stash.get(CONTEXT, None)
     return [f"atomgpt: grading {context.program.notebook} with seed {context.seed}"] if context else []
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "question" in metafunc.fixturenames:
+        metafunc.parametrize("question", question_params(Path(metafunc.definition.path).parent))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -29,7 +29,8 @@ class SuiteError(Exception):
 
 
 def feedback_for(item: pytest.Item, excinfo) -> str:
-    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+    marker = item.get_closest_marker("feedback")
+    doc = [marker.args[0]] if marker else (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     what = doc[0].rstrip(".") if doc else item.name
     if excinfo is None:
         return f"{what}: not run"

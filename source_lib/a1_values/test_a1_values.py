@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import close, distinct_pair, is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
@@ -24,18 +25,6 @@ MAX_NODES = 2000  # far more than any expression in this file builds
 
 
 # ------------------------------------------------------------ trusted helpers
-
-def close(actual, expected, rel=1e-9):
-    """True when actual is a real number close to the trusted expected value."""
-    return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12)
-
-
-def distinct_pair(rng):
-    """Two random floats with magnitudes in [0.5, 3], at least 0.5 apart."""
-    while True:
-        x, y = signed(rng, 0.5, 3.0), signed(rng, 0.5, 3.0)
-        if abs(x - y) >= 0.5:
-            return x, y
 
 
 def walk(student, root):
@@ -457,7 +446,7 @@ def reachable_indices(spec, root):
     return seen
 
 
-def chain_spec(rng):
+def chain_shape(rng):
     kinds = ["exp", "relu", "log", "pow"]
     length = int(rng.integers(6, 21))
     return [("", ())] + [(kinds[i % 4], (i,)) for i in range(length)]
@@ -476,7 +465,7 @@ def diamond_spec():
     ]
 
 
-def random_spec(rng):
+def random_shape(rng):
     """A random DAG with some unreachable nodes and at least one shared node."""
     n = int(rng.integers(10, 16))
     spec = [("", ()) for _ in range(3)]
@@ -523,7 +512,7 @@ def test_graph_nodes_of_a_leaf_is_the_leaf(student, rng):
 @nodes_checkpoint
 def test_graph_nodes_follows_a_chain_to_the_bottom(student, rng, diagnose):
     """graph_nodes follows children of children all the way down a long chain."""
-    spec = chain_spec(rng)
+    spec = chain_shape(rng)
     made = build(student, spec)
     result = as_node_list(student.graph_nodes(made[-1]), "graph_nodes")
     check_exactly_reachable(result, made, spec, diagnose, "graph_nodes")
@@ -541,7 +530,7 @@ def test_graph_nodes_lists_shared_nodes_once(student, diagnose):
 @nodes_checkpoint
 def test_graph_nodes_of_a_random_graph(student, rng, diagnose):
     """graph_nodes finds exactly the reachable nodes of a random graph with shared nodes."""
-    spec = random_spec(rng)
+    spec = random_shape(rng)
     made = build(student, spec)
     result = as_node_list(student.graph_nodes(made[-1]), "graph_nodes")
     check_exactly_reachable(result, made, spec, diagnose, "graph_nodes")
@@ -591,7 +580,7 @@ def test_topological_order_of_a_leaf_is_the_leaf(student, rng):
 @topo_checkpoint
 def test_topological_order_of_a_chain_is_bottom_up(student, rng, diagnose):
     """A chain has one valid order: from the bottom leaf up to the root."""
-    spec = chain_spec(rng)
+    spec = chain_shape(rng)
     made = build(student, spec)
     result = as_node_list(student.topological_order(made[-1]), "topological_order")
     if result == made[::-1]:
@@ -602,7 +591,7 @@ def test_topological_order_of_a_chain_is_bottom_up(student, rng, diagnose):
 @topo_checkpoint
 def test_topological_order_puts_children_first(student, rng, diagnose):
     """In a random graph every node comes after all of its children."""
-    spec = random_spec(rng)
+    spec = random_shape(rng)
     made = build(student, spec)
     result = as_node_list(student.topological_order(made[-1]), "topological_order")
     check_children_first(result, made, spec, diagnose)
@@ -611,7 +600,7 @@ def test_topological_order_puts_children_first(student, rng, diagnose):
 @topo_checkpoint
 def test_topological_order_ends_with_the_root(student, rng, diagnose):
     """The root comes last, in a diamond and in a random graph."""
-    for spec in (diamond_spec(), random_spec(rng)):
+    for spec in (diamond_spec(), random_shape(rng)):
         made = build(student, spec)
         result = as_node_list(student.topological_order(made[-1]), "topological_order")
         assert result, "topological_order should not be empty"
@@ -633,7 +622,7 @@ def test_topological_order_lists_shared_nodes_once(student, diagnose):
 @topo_checkpoint
 def test_topological_order_of_a_random_graph_is_complete(student, rng, diagnose):
     """A random graph's order holds exactly its reachable nodes, each once."""
-    spec = random_spec(rng)
+    spec = random_shape(rng)
     made = build(student, spec)
     result = as_node_list(student.topological_order(made[-1]), "topological_order")
     check_exactly_reachable(result, made, spec, diagnose, "topological_order")
@@ -693,30 +682,3 @@ def test_milestone_expression_on_other_inputs(student, rng):
         g = readme_expression(student.Value(x), student.Value(y), value_relu)
         assert is_value(student, g), "micrograd's README expression should produce a Value"
         assert close(g.data, want), "g.data is wrong for other starting values of a and b"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_node_count(student):
-    """Q1: how many nodes graph_nodes returns for y = x * x + 3 * x."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be an int"
-    assert answer == 5, \
-        "ANSWER_Q1 is not the number of nodes of that graph: count each distinct Value once, leaves included"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_why_compose(student):
-    """Q2: why composed operations get no node kinds of their own."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: think about what A2 needs for every kind of node"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_valid_topological_order(student):
-    """Q3: which list is a valid topological order of d = a * b + a."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "c", \
-        "ANSWER_Q3 is not the right choice: check that every node comes after all of its children"

@@ -154,100 +154,13 @@ print("nudge b:", round((times(a0, b0 + eps) - times(a0, b0)) / eps, 6))
 # `d_mul` is looked up each time the operation runs: the rule you write
 # in Task A is the one every node uses, so you will see each rule at work.
 #
-# The composed operations (`-`, `/`, the reflected forms, ...),
-# `graph_nodes` and `topological_order` are exactly A1's. Read the cell, run
+# The composed operations (`-`, `/`, the reflected forms, ...) are exactly
+# A1's; `graph_nodes` and `topological_order` give A1's results but keep
+# their own stack instead of recursing (A3 explains why). Read the cell, run
 # it, and leave it as it is.
 
 # %%
-class Value:
-    """A scalar in an expression graph (A1's reference), recording local derivatives from your rules."""
-
-    def __init__(self, data, children=(), local_grads=(), op=''):
-        self.data = float(data)                 # the number this node holds
-        self.grad = 0.0                         # d(output)/d(this node), from A3 on
-        self._children = tuple(children)        # the Values this node was computed from
-        self._local_grads = tuple(local_grads)  # d(this node)/d(child), one per child
-        self._op = op                           # the atomic operation that made it; '' for a leaf
-
-    def __repr__(self):
-        return f"Value(data={self.data:.6g}, op={self._op!r})"
-
-    # ---------- the six atomic operations: each records the local derivatives from your rule ----------
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data + other.data, (self, other), d_add(self.data, other.data), 'add')
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), d_mul(self.data, other.data), 'mul')
-
-    def __pow__(self, exponent):
-        assert isinstance(exponent, (int, float)), "the exponent must be a plain int or float"
-        return Value(self.data ** exponent, (self,), d_pow(self.data, exponent), 'pow')
-
-    def exp(self):
-        return Value(math.exp(self.data), (self,), d_exp(self.data), 'exp')
-
-    def log(self):
-        return Value(math.log(self.data), (self,), d_log(self.data), 'log')
-
-    def relu(self):
-        return Value(self.data if self.data > 0 else 0.0, (self,), d_relu(self.data), 'relu')
-
-    # ---------- composed from the atomic operations only (no rules of their own) ----------
-
-    def __neg__(self):
-        return self * -1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return other + (-self)
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __truediv__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return self * other ** -1
-
-    def __rtruediv__(self, other):
-        return other * self ** -1
-
-
-def graph_nodes(root):
-    """Every node reachable from root (root included), each exactly once."""
-    nodes, visited = [], set()
-
-    def visit(node):
-        if node not in visited:
-            visited.add(node)
-            nodes.append(node)
-            for child in node._children:
-                visit(child)
-
-    visit(root)
-    return nodes
-
-
-def topological_order(root):
-    """Every node reachable from root once, each after all its children, root last."""
-    order, visited = [], set()
-
-    def visit(node):
-        if node not in visited:
-            visited.add(node)
-            for child in node._children:
-                visit(child)
-            order.append(node)
-
-    visit(root)
-    return order
+from provided.values import Value, graph_nodes, topological_order  # noqa: E402, F401 (provided for your use)
 
 
 def show(root):

@@ -11,7 +11,8 @@ import math
 
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.trusted import close, distinct_pair, exact_gradient, is_number, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_rules")
 tools = pytest.mark.checkpoint("gradient_tools")
@@ -24,22 +25,10 @@ MAX_NODES = 500  # far more than any expression in this file builds
 
 # ------------------------------------------------------------ trusted helpers
 
-def close(actual, expected, rel=1e-9, abs_tol=1e-12):
-    """True when actual is a real number close to the trusted expected value."""
-    return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
-
 
 def exact(actual, expected):
     """Equal to the exact derivative to about 12 significant digits: what a correct formula gives."""
     return close(actual, expected, rel=1e-12, abs_tol=1e-14)
-
-
-def distinct_pair(rng):
-    """Two random non-zero floats with magnitudes in [0.5, 3], at least 0.5 apart."""
-    while True:
-        x, y = signed(rng, 0.5, 3.0), signed(rng, 0.5, 3.0)
-        if abs(x - y) >= 0.5:
-            return x, y
 
 
 def entries(result, count, call, diagnose):
@@ -81,62 +70,6 @@ def trusted_derivatives(student, root, inputs):
         for kid, g in zip(kids, local, strict=True):
             grads[kid] = grads.get(kid, 0.0) + g * grads.get(node, 0.0)
     return [grads.get(v, 0.0) for v in inputs]
-
-
-class Dual:
-    """Trusted forward-mode derivatives: a number and its partial derivatives with respect to the inputs."""
-
-    def __init__(self, value, partials):
-        self.v, self.d = value, tuple(partials)
-
-    @staticmethod
-    def lift(x, n):
-        return x if isinstance(x, Dual) else Dual(float(x), (0.0,) * n)
-
-    def __add__(self, other):
-        o = Dual.lift(other, len(self.d))
-        return Dual(self.v + o.v, [p + q for p, q in zip(self.d, o.d, strict=True)])
-
-    __radd__ = __add__
-
-    def __mul__(self, other):
-        o = Dual.lift(other, len(self.d))
-        return Dual(self.v * o.v, [p * o.v + q * self.v for p, q in zip(self.d, o.d, strict=True)])
-
-    __rmul__ = __mul__
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-Dual.lift(other, len(self.d)))
-
-    def __rsub__(self, other):
-        return Dual.lift(other, len(self.d)) + (-self)
-
-    def __pow__(self, k):
-        return Dual(self.v ** k, [k * self.v ** (k - 1) * p for p in self.d])
-
-    def __truediv__(self, other):
-        return self * Dual.lift(other, len(self.d)) ** -1
-
-    def __rtruediv__(self, other):
-        return Dual.lift(other, len(self.d)) * self ** -1
-
-    def exp(self):
-        return Dual(math.exp(self.v), [math.exp(self.v) * p for p in self.d])
-
-    def log(self):
-        return Dual(math.log(self.v), [p / self.v for p in self.d])
-
-    def relu(self):
-        return Dual(max(0.0, self.v), [(1.0 if self.v > 0 else 0.0) * p for p in self.d])
-
-
-def expected_partials(source, xs):
-    """The exact partial derivatives of the expression `source` (a lambda) at the floats xs."""
-    duals = [Dual(x, [1.0 if j == i else 0.0 for j in range(len(xs))]) for i, x in enumerate(xs)]
-    return list(eval(source, {})(*duals).d)
 
 
 # ------------------------------------------------------------ Task A: the six atomic rules
@@ -531,7 +464,7 @@ def check_chained(student, rng, diagnose, label, source, x, y):
     root = student.evaluate(source)(a, b)
     assert is_value(student, root), f"{label} should build a Value node (did a rule fail?)"
     got = trusted_derivatives(student, root, [a, b])
-    want = expected_partials(source, [x, y])
+    want = exact_gradient(source, [x, y])
     for g, w in zip(got, want, strict=True):
         assert close(g, w, rel=1e-10, abs_tol=1e-12), \
             f"the local derivatives recorded in the graph of {label} do not chain to its derivative"
@@ -601,30 +534,3 @@ def test_milestone_gradient_check_of_softplus(student, rng):
         assert is_number(error), "relative_error should return a float"
         assert close(error, trusted_relative_error(chained, numeric), rel=1e-9, abs_tol=1e-15) and error < 1e-7, \
             "relative_error between the chain rule and the central difference should be below 1e-7"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_forward_difference_error(student):
-    """Q1: by how much the forward difference of x ** 2 at 3 with h = 0.1 exceeds the derivative."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be a number"
-    assert abs(answer - ((3.1 ** 2 - 9.0) / 0.1 - 6.0)) < 1e-6, \
-        "ANSWER_Q1 is not the excess of the forward difference: compute (f(3.1) - f(3)) / 0.1 minus 6"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_central_error_scaling(student):
-    """Q2: how the error of a central difference changes when h is halved."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: which power of h is left in the error of a central difference?"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_local_derivatives_of_x_times_x(student):
-    """Q3: the local derivatives of y = x * x and dy/dx."""
-    answer = check_choice(student, "ANSWER_Q3")
-    assert answer == "a", \
-        "ANSWER_Q3 is not the right choice: apply d_mul to each child, then add the paths from y to x"

@@ -14,7 +14,16 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice, is_number, is_value, signed
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.student_side import (
+    as_values,
+    line_predictions,
+    read_data,
+    read_grads,
+    set_grads,
+    squared_distance,
+)
+from autograder.suite.trusted import close, is_number, is_value, signed
 
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
@@ -28,48 +37,6 @@ HIDDEN = 8  # hidden units of the milestone's MLP
 
 
 # ------------------------------------------------------------ trusted helpers
-
-def close(actual, expected, rel=1e-9, abs_tol=1e-12):
-    """True when actual is a real number close to the trusted expected value."""
-    return is_number(actual) and math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol)
-
-
-def all_close(actual, expected, rel=1e-9, abs_tol=1e-12):
-    return (isinstance(actual, (list, tuple)) and len(actual) == len(expected)
-            and all(close(a, e, rel, abs_tol) for a, e in zip(actual, expected, strict=True)))
-
-
-class Lab:
-    """Small helpers made in the student's process for one test: plain data in, plain data out.
-
-    Made afresh in every test, so a restart of the student's process (after an
-    endless loop elsewhere) never leaves a test holding stale handles.
-    """
-
-    def __init__(self, student):
-        self.student = student
-        self._values = student.evaluate("lambda numbers: [Value(x) for x in numbers]")
-        self._set_grads = student.evaluate("lambda ps, gs: [setattr(p, 'grad', g) for p, g in zip(ps, gs)]")
-        self._data = student.evaluate("lambda ps: [p.data for p in ps]")
-        self._grads = student.evaluate("lambda ps: [p.grad for p in ps]")
-
-    def values(self, numbers):
-        """Fresh leaf Values holding the numbers (a list of proxies)."""
-        return self._values([float(x) for x in numbers])
-
-    def set_grads(self, params, grads):
-        self._set_grads(params, [float(g) for g in grads])
-
-    def data(self, params):
-        return self._data(params)
-
-    def grads(self, params):
-        return self._grads(params)
-
-
-@pytest.fixture
-def lab(student):
-    return Lab(student)
 
 
 # ------------------------------------------------------------ Task A: mse_loss
@@ -94,59 +61,59 @@ def check_mse_number(student, loss, preds, targets, diagnose):
 
 
 @mse
-def test_mse_is_the_mean_of_the_squared_errors(student, lab, rng, diagnose):
+def test_mse_is_the_mean_of_the_squared_errors(student, rng, diagnose):
     """mse_loss(preds, targets).data is the mean of (pred - target) ** 2, for several lengths."""
     cases = [([1.0, 2.0, -1.0], [0.0, 2.0, 1.0])]
     cases += [mse_case(rng, n) for n in (2, int(rng.integers(4, 9)), int(rng.integers(10, 16)))]
     for preds, targets in cases:
-        loss = student.mse_loss(lab.values(preds), targets)
+        loss = student.mse_loss(student.define(as_values)(preds), targets)
         check_mse_number(student, loss, preds, targets, diagnose)
 
 
 @mse
-def test_mse_of_one_pair_is_its_squared_error(student, lab, rng, diagnose):
+def test_mse_of_one_pair_is_its_squared_error(student, rng, diagnose):
     """With a single prediction the loss is (pred - target) ** 2, also for integer targets."""
     for target in (int(rng.integers(-3, 4)), float(rng.uniform(-2, 2))):
         pred = signed(rng, 0.5, 3.0)
-        loss = student.mse_loss(lab.values([pred]), [target])
+        loss = student.mse_loss(student.define(as_values)([pred]), [target])
         check_mse_number(student, loss, [pred], [target], diagnose)
 
 
 @mse
-def test_mse_gradients_reach_every_prediction(student, lab, rng, diagnose):
+def test_mse_gradients_reach_every_prediction(student, rng, diagnose):
     """backward(mse_loss(...)) gives each prediction the gradient 2 * (pred - target) / n."""
     preds, targets = mse_case(rng, int(rng.integers(3, 8)))
-    pred_values = lab.values(preds)
+    pred_values = student.define(as_values)(preds)
     loss = student.mse_loss(pred_values, targets)
     assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
     student.backward(loss)
-    grads = lab.grads(pred_values)
+    grads = student.define(read_grads)(pred_values)
     n = len(preds)
     want = [2 * (p - t) / n for p, t in zip(preds, targets, strict=True)]
     if all(g == 0 for g in grads if is_number(g)):
         diagnose("mse-detached")
-    elif all_close(grads, [w * n for w in want], rel=1e-7):
+    elif close(grads, [w * n for w in want], rel=1e-7):
         diagnose("mse-sum-not-mean")
-    assert all_close(grads, want, rel=1e-7), \
+    assert close(grads, want, rel=1e-7), \
         "after backward(loss) the predictions' gradients are wrong: build the loss from the predictions " \
         "with Value operations, and divide by the number of pairs"
 
 
 @mse
-def test_mse_gradients_reach_the_parameters_of_a_model(student, lab, rng, diagnose):
+def test_mse_gradients_reach_the_parameters_of_a_model(student, rng, diagnose):
     """For predictions w * x + b, backward(mse_loss(...)) gives w and b the gradients of the mean squared error."""
     w0, b0 = signed(rng, 0.2, 2.0), signed(rng, 0.2, 2.0)
     xs = [round(float(x), 3) for x in rng.uniform(-2, 2, int(rng.integers(4, 9)))]
     ys = [round(float(y), 3) for y in rng.uniform(-3, 3, len(xs))]
-    w, b = lab.values([w0, b0])
-    preds = student.evaluate("lambda w, b, xs: [w * x + b for x in xs]")(w, b, xs)
+    w, b = student.define(as_values)([w0, b0])
+    preds = student.define(line_predictions)(w, b, xs)
     loss = student.mse_loss(preds, ys)
     assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
     student.backward(loss)
     errors = [w0 * x + b0 - y for x, y in zip(xs, ys, strict=True)]
     want_w = sum(2 * e * x for e, x in zip(errors, xs, strict=True)) / len(xs)
     want_b = sum(2 * e for e in errors) / len(xs)
-    got_w, got_b = lab.grads([w, b])
+    got_w, got_b = student.define(read_grads)([w, b])
     if got_w == 0 and got_b == 0:
         diagnose("mse-detached")
     assert close(got_w, want_w, rel=1e-7, abs_tol=1e-9) and close(got_b, want_b, rel=1e-7, abs_tol=1e-9), \
@@ -154,13 +121,14 @@ def test_mse_gradients_reach_the_parameters_of_a_model(student, lab, rng, diagno
 
 
 @mse
-def test_mse_leaves_the_predictions_unchanged(student, lab, rng):
+def test_mse_leaves_the_predictions_unchanged(student, rng):
     """mse_loss reads the predictions without changing their data or their gradients."""
     preds, targets = mse_case(rng, 4)
-    pred_values = lab.values(preds)
+    pred_values = student.define(as_values)(preds)
     student.mse_loss(pred_values, targets)
-    assert lab.data(pred_values) == preds, "mse_loss must not change the predictions' data"
-    assert lab.grads(pred_values) == [0.0] * 4, "mse_loss must not touch the predictions' gradients"
+    assert student.define(read_data)(pred_values) == preds, "mse_loss must not change the predictions' data"
+    assert student.define(read_grads)(pred_values) == [0.0] * 4, \
+        "mse_loss must not touch the predictions' gradients"
 
 
 # ------------------------------------------------------------ Task B: sgd_step
@@ -177,75 +145,75 @@ def random_grads(rng, n):
     return [signed(rng, 0.01, 2.0) for _ in range(n)]
 
 
-def check_sgd(student, lab, params, start, grads, lr, diagnose):
+def check_sgd(student, params, start, grads, lr, diagnose):
     """Compares the parameters after one sgd_step with the trusted reference."""
-    got = lab.data(params)
-    if all_close(got, sgd_reference(start, grads, -lr)):
+    got = student.define(read_data)(params)
+    if close(got, sgd_reference(start, grads, -lr)):
         diagnose("sgd-sign-flipped")
     elif got == start:
         diagnose("sgd-not-in-place")
-    assert all_close(got, sgd_reference(start, grads, lr)), \
+    assert close(got, sgd_reference(start, grads, lr)), \
         "after sgd_step each parameter should be p.data - lr * p.grad (changed in place)"
 
 
 @sgd
-def test_sgd_one_step_matches_the_reference(student, lab, rng, diagnose):
+def test_sgd_one_step_matches_the_reference(student, rng, diagnose):
     """One sgd_step moves every parameter by -lr * grad."""
     n = int(rng.integers(3, 8))
     start, grads, lr = random_params(rng, n), random_grads(rng, n), float(rng.uniform(0.01, 0.5))
-    params = lab.values(start)
-    lab.set_grads(params, grads)
+    params = student.define(as_values)(start)
+    student.define(set_grads)(params, grads)
     student.sgd_step(params, lr)
-    check_sgd(student, lab, params, start, grads, lr, diagnose)
+    check_sgd(student, params, start, grads, lr, diagnose)
 
 
 @sgd
-def test_sgd_updates_the_same_value_objects(student, lab, rng, diagnose):
+def test_sgd_updates_the_same_value_objects(student, rng, diagnose):
     """sgd_step changes the Values in the list it is given and keeps those very objects in it."""
     start, grads = random_params(rng, 4), random_grads(rng, 4)
-    params = lab.values(start)
-    lab.set_grads(params, grads)
+    params = student.define(as_values)(start)
+    student.define(set_grads)(params, grads)
     held = student.hold(params)  # the list itself lives in the student's process
     student.sgd_step(held, 0.1)
     after = held.copy()
     if after != params:
         diagnose("sgd-not-in-place")
     assert after == params, "sgd_step should change the parameters' .data, not put new Values in the list"
-    check_sgd(student, lab, params, start, grads, 0.1, diagnose)
+    check_sgd(student, params, start, grads, 0.1, diagnose)
 
 
 @sgd
-def test_sgd_several_steps_match_the_reference(student, lab, rng, diagnose):
+def test_sgd_several_steps_match_the_reference(student, rng, diagnose):
     """Five sgd_steps in a row, with new gradients and learning rates, follow the reference step by step."""
     data = random_params(rng, 5)
-    params = lab.values(data)
+    params = student.define(as_values)(data)
     for _ in range(5):
         grads, lr = random_grads(rng, 5), float(rng.uniform(0.01, 0.3))
-        lab.set_grads(params, grads)
+        student.define(set_grads)(params, grads)
         student.sgd_step(params, lr)
-        check_sgd(student, lab, params, data, grads, lr, diagnose)
+        check_sgd(student, params, data, grads, lr, diagnose)
         data = sgd_reference(data, grads, lr)
 
 
 @sgd
-def test_sgd_zero_gradient_or_zero_lr_changes_nothing(student, lab, rng):
+def test_sgd_zero_gradient_or_zero_lr_changes_nothing(student, rng):
     """A parameter with gradient 0 does not move, and lr = 0 moves nothing."""
     start = random_params(rng, 3)
-    params = lab.values(start)
-    lab.set_grads(params, [0.0, 0.0, 0.0])
+    params = student.define(as_values)(start)
+    student.define(set_grads)(params, [0.0, 0.0, 0.0])
     student.sgd_step(params, 0.5)
-    assert lab.data(params) == start, "a parameter whose gradient is 0 should not move"
-    lab.set_grads(params, random_grads(rng, 3))
+    assert student.define(read_data)(params) == start, "a parameter whose gradient is 0 should not move"
+    student.define(set_grads)(params, random_grads(rng, 3))
     student.sgd_step(params, 0.0)
-    assert lab.data(params) == start, "with lr = 0 no parameter should move"
+    assert student.define(read_data)(params) == start, "with lr = 0 no parameter should move"
 
 
 @sgd
-def test_sgd_lowers_a_loss(student, lab, rng, diagnose):
+def test_sgd_lowers_a_loss(student, rng, diagnose):
     """Twenty steps of zero_grad, backward and sgd_step on a quadratic loss lower it at every step."""
     targets = [signed(rng, 0.5, 2.0) for _ in range(3)]
-    params = lab.values([0.0, 0.0, 0.0])
-    quadratic = student.evaluate("lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts))")
+    params = student.define(as_values)([0.0, 0.0, 0.0])
+    quadratic = student.define(squared_distance)
     losses = []
     for _ in range(20):
         student.zero_grad(params)
@@ -311,12 +279,11 @@ def loss_and_update_sound(student):
     or update is not reported as a mistake in the training loop.
     """
     try:
-        lab = Lab(student)
-        w = lab.values([1.0])
+        w = student.define(as_values)([1.0])
         loss = student.mse_loss(w, [3.0])
         student.backward(loss)
         student.sgd_step(w, 0.25)
-        return close(lab.data(w)[0], 2.0)
+        return close(student.define(read_data)(w)[0], 2.0)
     except Exception:
         return False
 
@@ -324,7 +291,7 @@ def loss_and_update_sound(student):
 def diagnose_fit(student, diagnose, got, xs, ys, steps, lr):
     w, b, losses = got
     piled_up = fit_line_reference(xs, ys, steps, lr, zero_grads=False)
-    if steps > 1 and len(losses) == steps and all_close(losses, piled_up[2], rel=1e-6):
+    if steps > 1 and len(losses) == steps and close(losses, piled_up[2], rel=1e-6):
         diagnose("fit-grads-not-zeroed")
     elif steps > 1 and w == 0 and b == 0 and len(set(losses)) == 1 and loss_and_update_sound(student):
         diagnose("fit-zeroed-before-update")
@@ -356,7 +323,7 @@ def test_fit_line_matches_the_reference_run(student, rng, diagnose):
     got = run_fit_line(student, xs, ys, steps, lr)
     want = fit_line_reference(xs, ys, steps, lr)
     diagnose_fit(student, diagnose, got, xs, ys, steps, lr)
-    assert all_close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
+    assert close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
         "the losses of fit_line differ from gradient descent on the mean squared error"
     assert close(got[0], want[0], rel=1e-6, abs_tol=1e-9) and close(got[1], want[1], rel=1e-6, abs_tol=1e-9), \
         "after the fit, w and b differ from gradient descent on the mean squared error"
@@ -371,7 +338,7 @@ def test_fit_line_zeroes_the_gradients_between_steps(student, rng, diagnose):
         got = run_fit_line(student, xs, ys, steps, lr)
         want = fit_line_reference(xs, ys, steps, lr)
         diagnose_fit(student, diagnose, got, xs, ys, steps, lr)
-        assert all_close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
+        assert close(got[2], want[2], rel=1e-6, abs_tol=1e-9), \
             "the loss after the first step is off: are the gradients zeroed before each backward?"
         assert close(got[0], want[0], rel=1e-6, abs_tol=1e-9) and close(got[1], want[1], rel=1e-6, abs_tol=1e-9), \
             "w and b after a few steps are off: are the gradients zeroed before each backward?"
@@ -438,41 +405,41 @@ def call_adam(student, diagnose, *args, **kwargs):
         raise
 
 
-def check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, lr, **constants):
+def check_adam(student, diagnose, params, moments, start, grads, m0, v0, step, lr, **constants):
     """Compares data, m and v after one adam_step with the trusted reference and names a known mistake."""
-    got_data = lab.data(params)
+    got_data = student.define(read_data)(params)
     got_m, got_v = moments[0].copy(), moments[1].copy()
     want_data, want_m, want_v = adam_reference(start, grads, m0, v0, step, lr, **constants)
     moved = any(g != 0 for g in grads)
-    if not all_close(got_m, want_m) or not all_close(got_v, want_v):
+    if not close(got_m, want_m) or not close(got_v, want_v):
         swapped = adam_reference(start, grads, m0, v0, step, lr, flavour="betas-swapped", **constants)
-        if all_close(got_m, swapped[1]) and all_close(got_v, swapped[2]):
+        if close(got_m, swapped[1]) and close(got_v, swapped[2]):
             diagnose("adam-betas-swapped")
         if moved and got_m == list(m0) and got_v == list(v0):
             diagnose("adam-moments-not-in-place")
-    if not all_close(got_data, want_data):  # the parameters themselves are off: which known mistake?
+    if not close(got_data, want_data):  # the parameters themselves are off: which known mistake?
         if moved and got_data == list(start):
             diagnose("adam-params-not-in-place")
         for flavour, symptom in FLAVOURS:
             if flavour == "step-off-by-one" and step == 0:
                 continue
-            if all_close(got_data, adam_reference(start, grads, m0, v0, step, lr, flavour=flavour,
+            if close(got_data, adam_reference(start, grads, m0, v0, step, lr, flavour=flavour,
                                                   **constants)[0]):
                 diagnose(symptom)
-        if constants and all_close(got_data, adam_reference(start, grads, m0, v0, step, lr)[0]):
+        if constants and close(got_data, adam_reference(start, grads, m0, v0, step, lr)[0]):
             diagnose("adam-ignores-arguments")
-    assert all_close(got_m, want_m), \
+    assert close(got_m, want_m), \
         "after adam_step, m should hold beta1 * m + (1 - beta1) * grad for every parameter (changed in place)"
-    assert all_close(got_v, want_v), \
+    assert close(got_v, want_v), \
         "after adam_step, v should hold beta2 * v + (1 - beta2) * grad ** 2 for every parameter (changed in place)"
-    assert all_close(got_data, want_data), \
+    assert close(got_data, want_data), \
         "after adam_step the parameters are off: p.data -= lr * m_hat / (sqrt(v_hat) + eps), " \
         "with m_hat = m / (1 - beta1 ** (step + 1)) and v_hat = v / (1 - beta2 ** (step + 1))"
 
 
-def adam_setup(student, lab, start, grads, m0=None, v0=None):
-    params = lab.values(start)
-    lab.set_grads(params, grads)
+def adam_setup(student, start, grads, m0=None, v0=None):
+    params = student.define(as_values)(start)
+    student.define(set_grads)(params, grads)
     n = len(start)
     m0 = list(m0) if m0 is not None else [0.0] * n
     v0 = list(v0) if v0 is not None else [0.0] * n
@@ -480,25 +447,25 @@ def adam_setup(student, lab, start, grads, m0=None, v0=None):
 
 
 @adam
-def test_adam_first_step_matches_the_reference(student, lab, rng, diagnose):
+def test_adam_first_step_matches_the_reference(student, rng, diagnose):
     """The first adam_step (step 0, m and v at zero) gives the reference parameters, m and v."""
     n = int(rng.integers(4, 9))
     start, grads, lr = random_params(rng, n), random_grads(rng, n), float(rng.uniform(0.005, 0.05))
     grads[0] = 0.0  # a parameter without gradient
-    params, moments, m0, v0 = adam_setup(student, lab, start, grads)
+    params, moments, m0, v0 = adam_setup(student, start, grads)
     call_adam(student, diagnose, params, moments[0], moments[1], 0, lr)
-    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, 0, lr)
+    check_adam(student, diagnose, params, moments, start, grads, m0, v0, 0, lr)
 
 
 @adam
-def test_adam_first_step_moves_each_parameter_by_about_lr(student, lab, rng, diagnose):
+def test_adam_first_step_moves_each_parameter_by_about_lr(student, rng, diagnose):
     """Thanks to bias correction the first step moves every parameter by about lr, against its gradient."""
     grads = [signed(rng, 0.5, 5.0), signed(rng, 0.01, 0.1), signed(rng, 50.0, 500.0)]
     start = random_params(rng, 3)
     lr = float(rng.uniform(0.005, 0.05))
-    params, moments, _, _ = adam_setup(student, lab, start, grads)
+    params, moments, _, _ = adam_setup(student, start, grads)
     call_adam(student, diagnose, params, moments[0], moments[1], 0, lr)
-    got = lab.data(params)
+    got = student.define(read_data)(params)
     assert all(is_number(x) for x in got), "after adam_step every parameter's data should be a float"
     moves = [(after - before) / lr for before, after in zip(start, got, strict=True)]
     if all(math.isclose(abs(move), 1.5, rel_tol=1e-3) for move in moves):
@@ -510,7 +477,7 @@ def test_adam_first_step_moves_each_parameter_by_about_lr(student, lab, rng, dia
 
 
 @adam
-def test_adam_later_step_uses_the_bias_correction_of_that_step(student, lab, rng, diagnose):
+def test_adam_later_step_uses_the_bias_correction_of_that_step(student, rng, diagnose):
     """A step in the middle of training (step > 0, moments already filled) matches the reference."""
     n = 5
     step = int(rng.integers(1, 25))
@@ -518,34 +485,34 @@ def test_adam_later_step_uses_the_bias_correction_of_that_step(student, lab, rng
     m0 = [signed(rng, 0.01, 1.0) for _ in range(n)]
     v0 = [float(rng.uniform(0.01, 1.0)) for _ in range(n)]
     lr = float(rng.uniform(0.005, 0.05))
-    params, moments, m0, v0 = adam_setup(student, lab, start, grads, m0, v0)
+    params, moments, m0, v0 = adam_setup(student, start, grads, m0, v0)
     call_adam(student, diagnose, params, moments[0], moments[1], step, lr)
-    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, lr)
+    check_adam(student, diagnose, params, moments, start, grads, m0, v0, step, lr)
 
 
 @adam
-def test_adam_several_steps_match_the_reference(student, lab, rng, diagnose):
+def test_adam_several_steps_match_the_reference(student, rng, diagnose):
     """Six adam_steps in a row, with new gradients and a decaying lr, follow the reference step by step."""
     n = 4
     data = random_params(rng, n)
-    params = lab.values(data)
+    params = student.define(as_values)(data)
     m_now, v_now = [0.0] * n, [0.0] * n
     moments = (student.hold(list(m_now)), student.hold(list(v_now)))
     for step in range(6):
         grads = random_grads(rng, n)
         lr = 0.02 * (1 - step / 6)
-        lab.set_grads(params, grads)
+        student.define(set_grads)(params, grads)
         call_adam(student, diagnose, params, moments[0], moments[1], step, lr)
-        check_adam(student, lab, diagnose, params, moments, data, grads, m_now, v_now, step, lr)
+        check_adam(student, diagnose, params, moments, data, grads, m_now, v_now, step, lr)
         data, m_now, v_now = adam_reference(data, grads, m_now, v_now, step, lr)
 
 
 @adam
-def test_adam_updates_m_and_v_in_place(student, lab, rng, diagnose):
+def test_adam_updates_m_and_v_in_place(student, rng, diagnose):
     """adam_step writes the new moments into the lists m and v it is given."""
     n = 3
     grads = random_grads(rng, n)
-    params, moments, m0, v0 = adam_setup(student, lab, random_params(rng, n), grads)
+    params, moments, m0, v0 = adam_setup(student, random_params(rng, n), grads)
     call_adam(student, diagnose, params, moments[0], moments[1], 0, 0.01)
     got_m, got_v = moments[0].copy(), moments[1].copy()
     if got_m == m0 and got_v == v0:
@@ -556,14 +523,14 @@ def test_adam_updates_m_and_v_in_place(student, lab, rng, diagnose):
 
 
 @adam
-def test_adam_updates_the_same_value_objects(student, lab, rng, diagnose):
+def test_adam_updates_the_same_value_objects(student, rng, diagnose):
     """adam_step changes the Values in the list it is given and keeps those very objects in it."""
     start, grads = random_params(rng, 4), random_grads(rng, 4)
-    params, moments, _, _ = adam_setup(student, lab, start, grads)
+    params, moments, _, _ = adam_setup(student, start, grads)
     held = student.hold(params)
     call_adam(student, diagnose, held, moments[0], moments[1], 0, 0.01)
     after = held.copy()
-    got = lab.data(params)
+    got = student.define(read_data)(params)
     if after != params or got == start:
         diagnose("adam-params-not-in-place")
     assert after == params, "adam_step should change the parameters' .data, not put new Values in the list"
@@ -571,18 +538,18 @@ def test_adam_updates_the_same_value_objects(student, lab, rng, diagnose):
 
 
 @adam
-def test_adam_tiny_gradients_still_take_full_steps(student, lab, rng, diagnose):
+def test_adam_tiny_gradients_still_take_full_steps(student, rng, diagnose):
     """Parameters with tiny gradients (1e-6 to 1e-4) step as in the reference: eps is added after the square root."""
     n = 4
     start = random_params(rng, n)
     grads = [signed(rng, 1e-6, 1e-4) for _ in range(n)]
-    params, moments, m0, v0 = adam_setup(student, lab, start, grads)
+    params, moments, m0, v0 = adam_setup(student, start, grads)
     call_adam(student, diagnose, params, moments[0], moments[1], 0, 0.01)
-    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, 0, 0.01)
+    check_adam(student, diagnose, params, moments, start, grads, m0, v0, 0, 0.01)
 
 
 @adam
-def test_adam_uses_the_given_betas_and_eps(student, lab, rng, diagnose):
+def test_adam_uses_the_given_betas_and_eps(student, rng, diagnose):
     """Other beta1, beta2 and eps, passed by name, are the ones adam_step uses."""
     n = 4
     constants = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-3}
@@ -590,18 +557,18 @@ def test_adam_uses_the_given_betas_and_eps(student, lab, rng, diagnose):
     m0 = [signed(rng, 0.001, 0.05) for _ in range(n)]
     v0 = [float(rng.uniform(1e-5, 1e-3)) for _ in range(n)]
     step = int(rng.integers(1, 10))
-    params, moments, m0, v0 = adam_setup(student, lab, start, grads, m0, v0)
+    params, moments, m0, v0 = adam_setup(student, start, grads, m0, v0)
     call_adam(student, diagnose, params, moments[0], moments[1], step, 0.01, **constants)
-    check_adam(student, lab, diagnose, params, moments, start, grads, m0, v0, step, 0.01, **constants)
+    check_adam(student, diagnose, params, moments, start, grads, m0, v0, step, 0.01, **constants)
 
 
 @adam
-def test_adam_lowers_a_loss(student, lab, rng, diagnose):
+def test_adam_lowers_a_loss(student, rng, diagnose):
     """Thirty Adam steps on a quadratic loss bring it far below where it started."""
     targets = [signed(rng, 0.5, 2.0) for _ in range(3)]
-    params = lab.values([0.0, 0.0, 0.0])
+    params = student.define(as_values)([0.0, 0.0, 0.0])
     moments = (student.hold([0.0] * 3), student.hold([0.0] * 3))
-    quadratic = student.evaluate("lambda ps, ts: sum((p - t) ** 2 for p, t in zip(ps, ts))")
+    quadratic = student.define(squared_distance)
     losses = []
     for step in range(30):
         student.zero_grad(params)
@@ -696,7 +663,7 @@ def initial_mlp(rng, hidden=HIDDEN):
     return weights_in + [0.0] * hidden + weights_out + [0.0]
 
 
-def train_with_student_code(student, lab, rng, steps=40, lr=0.05):
+def train_with_student_code(student, rng, steps=40, lr=0.05):
     """Runs the notebook's training loop from this side, on trusted points and starting weights.
 
     Only the student's mse_loss, adam_step and linear_decay (and the provided
@@ -706,7 +673,7 @@ def train_with_student_code(student, lab, rng, steps=40, lr=0.05):
     """
     points, labels = xor_points(rng, 40)
     start = initial_mlp(rng)
-    params = lab.values(start)
+    params = student.define(as_values)(start)
     n = len(start)
     m, v = student.hold([0.0] * n), student.hold([0.0] * n)
     loss_of = student.evaluate("lambda params, points, labels: mse_loss([mlp(params, p) for p in points], labels)")
@@ -719,53 +686,25 @@ def train_with_student_code(student, lab, rng, steps=40, lr=0.05):
         rate = student.linear_decay(lr, step, steps)
         assert is_number(rate), "linear_decay should return a plain number (a float)"
         student.adam_step(params, m, v, step, rate)
-    trained = lab.data(params)
+    trained = student.define(read_data)(params)
     assert all(is_number(x) and math.isfinite(x) for x in trained), \
         "training produced parameters that are not finite numbers (NaN or infinity)"
     return points, labels, start, trained
 
 
 @milestone
-def test_milestone_network_separates_new_points(student, lab, rng):
+def test_milestone_network_separates_new_points(student, rng):
     """The MLP trained with your functions classifies at least 95% of 400 new XOR points correctly."""
-    _, _, _, trained = train_with_student_code(student, lab, rng)
+    _, _, _, trained = train_with_student_code(student, rng)
     fresh_points, fresh_labels = xor_points(rng, 400)
     accuracy = float(np.mean(np.sign(mlp_scores(trained, fresh_points)) == fresh_labels))
     assert accuracy >= 0.95, "the trained network classifies too few new points correctly"
 
 
 @milestone
-def test_milestone_training_lowers_the_loss(student, lab, rng):
+def test_milestone_training_lowers_the_loss(student, rng):
     """Training brings the network's loss on its training points far below the loss before training."""
-    points, labels, start, trained = train_with_student_code(student, lab, rng)
+    points, labels, start, trained = train_with_student_code(student, rng)
     before = float(np.mean((mlp_scores(start, points) - labels) ** 2))
     after = float(np.mean((mlp_scores(trained, points) - labels) ** 2))
     assert after < before / 2 and after < 0.5, "training did not lower the network's loss enough"
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_diverging_learning_rate(student):
-    """Q1: the learning rate for which gradient descent on w ** 2 oscillates and grows."""
-    answer = check_choice(student, "ANSWER_Q1")
-    assert answer == "d", \
-        "ANSWER_Q1 is not the right choice: one step multiplies w by (1 - 2 lr)"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_without_zero_grad(student):
-    """Q2: what happens in fit_line without zero_grad."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "b", \
-        "ANSWER_Q2 is not the right choice: think about what backward does with a grad that is already there"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_first_adam_step(student):
-    """Q3: the parameter after one bias-corrected Adam step."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert is_number(answer), "ANSWER_Q3 should be a number"
-    expected = adam_reference([0.5], [-0.003], [0.0], [0.0], 0, 0.01)[0][0]
-    assert abs(answer - expected) <= 5e-5, \
-        "ANSWER_Q3 is not the parameter after that step: compute m_hat and v_hat with the bias correction"

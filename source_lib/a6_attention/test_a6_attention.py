@@ -14,7 +14,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder.suite.trusted import check_answer, check_choice
+from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
+from autograder.suite.student_side import as_values, read_data, read_grads, weighted_sum
+from autograder.suite.trusted import attention_step, close, is_finite_number, softmax
 
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
@@ -27,28 +29,14 @@ RTOL, ATOL = 1e-6, 1e-9          # student floats against the numpy reference
 GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-6  # analytic gradients against finite differences
 STEP = 1e-6                      # finite-difference step
 
-# Helpers evaluated in the student's process. They only build Values from
-# numbers, read .data / .grad back, and form a weighted sum for backward.
-TO_VALUES = "lambda rows: [[Value(float(x)) for x in row] for row in rows]"
-TO_LAYER = "lambda mats: {name: [[Value(float(x)) for x in row] for row in m] for name, m in mats.items()}"
-READ = ("(lambda walk: lambda obj, attr: walk(walk, obj, attr))(lambda walk, obj, attr: "
-        "[walk(walk, item, attr) for item in obj] if isinstance(obj, (list, tuple)) "
-        "else (getattr(obj, attr) if isinstance(obj, Value) else None))")
-WEIGHTED_SUM = ("(lambda walk: lambda out, cs: walk(walk, out, cs))(lambda walk, out, cs: "
-                "sum(walk(walk, o, c) for o, c in zip(out, cs)) if isinstance(cs, list) else out * cs)")
-
 
 # ------------------------------------------------------------ trusted reference (numpy)
-
-def np_softmax(scores):
-    e = np.exp(scores - scores.max())
-    return e / e.sum()
 
 
 def ref_weights(q, K, factor=None):
     """softmax(K q * factor); factor defaults to 1 / sqrt(len(q))."""
     factor = 1 / math.sqrt(len(q)) if factor is None else factor
-    return np_softmax(K @ q * factor)
+    return softmax(K @ q * factor)
 
 
 def ref_head(q, K, V):
@@ -85,7 +73,7 @@ def ref_attention(X, W, n_head, scale="head_dim", heads="contiguous", mask="caus
         concat = []
         for h in range(n_head):
             idx = np.arange(h * hd, (h + 1) * hd) if heads == "contiguous" else np.arange(h, n, n_head)
-            w = np_softmax(K[rows][:, idx] @ Q[t, idx] * factor)
+            w = softmax(K[rows][:, idx] @ Q[t, idx] * factor)
             concat.append(w @ V[rows][:, idx])
         c = np.concatenate(concat)
         outs.append(W["attn_wo"] @ c if project else c)
@@ -94,18 +82,8 @@ def ref_attention(X, W, n_head, scale="head_dim", heads="contiguous", mask="caus
 
 def ref_cached(X, W, n_head):
     """The trusted one-position-at-a-time computation with a growing KV cache."""
-    n = X.shape[1]
-    hd = n // n_head
-    keys, values, outs = [], [], []
-    for x in X:
-        q = W["attn_wq"] @ x
-        keys.append(W["attn_wk"] @ x)
-        values.append(W["attn_wv"] @ x)
-        K, V = np.array(keys), np.array(values)
-        heads = [ref_head(q[h * hd:(h + 1) * hd], K[:, h * hd:(h + 1) * hd], V[:, h * hd:(h + 1) * hd])
-                 for h in range(n_head)]
-        outs.append(W["attn_wo"] @ np.concatenate(heads))
-    return np.array(outs)
+    keys, values = [], []
+    return np.array([attention_step(x, W, keys, values, n_head) for x in X])
 
 
 def mistakes(prefix):
@@ -146,41 +124,20 @@ def random_layer(rng, n):
 
 # ------------------------------------------------------------ talking to the student's process
 
-class Kit:
-    """Helper lambdas in the student's process, made once per test."""
-
-    def __init__(self, student):
-        self.student = student
-        self._values = student.evaluate(TO_VALUES)
-        self._layer = student.evaluate(TO_LAYER)
-        self._read = student.evaluate(READ)
-
-    def rows(self, array):
-        """A 2-D float array as a list of lists of Values (proxies of the student's Values)."""
-        return self._values(np.asarray(array, dtype=float).tolist())
-
-    def vector(self, array):
-        return self.rows([array])[0]
-
-    def layer(self, W):
-        """The layer dict held in the student's process, and its matrices as proxies (for gradients)."""
-        mats = self._layer({name: W[name].tolist() for name in NAMES})
-        return self.student.hold(mats), mats
-
-    def data(self, obj):
-        return self._read(obj, "data")
-
-    def grad(self, obj):
-        return self._read(obj, "grad")
-
-    def backward(self, out, coefficients):
-        """backward() of sum(coefficients * out), built in the student's process."""
-        root = self.student.evaluate(WEIGHTED_SUM)(out, np.asarray(coefficients, dtype=float).tolist())
-        self.student.backward(root)
+def values_of(student, array):
+    """A float array as the student's Values: a list for a vector, a list of lists for a matrix."""
+    return student.define(as_values)(np.asarray(array, dtype=float).tolist())
 
 
-def is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+def layer_of(student, W):
+    """The layer dict held in the student's process, and its matrices as proxies (for gradients)."""
+    mats = student.define(as_values)({name: W[name].tolist() for name in NAMES})
+    return student.hold(mats), mats
+
+
+def backward_of_weighted_sum(student, outputs, coefficients):
+    """The provided backward from sum(coefficients * outputs), a root built in the student's process."""
+    student.backward(student.define(weighted_sum)(outputs, np.asarray(coefficients, dtype=float).tolist()))
 
 
 def vector_of(got, length, what, length_message):
@@ -188,7 +145,7 @@ def vector_of(got, length, what, length_message):
     assert isinstance(got, list), f"{what} should return a list of Values"
     assert len(got) == length, f"{what} {length_message}"
     assert all(x is not None for x in got), f"{what} should return Value nodes, not plain numbers or other objects"
-    assert all(is_number(x) for x in got), f"{what} returned a Value whose data is not a finite number"
+    assert all(is_finite_number(x) for x in got), f"{what} returned a Value whose data is not a finite number"
     return np.array(got, dtype=float)
 
 
@@ -199,13 +156,9 @@ def rows_of(got, shape, what, length_message):
     return np.array([vector_of(row, shape[1], what, length_message) for row in got])
 
 
-def close(got, want, rtol=RTOL, atol=ATOL):
-    return want is not None and np.shape(got) == np.shape(want) and np.allclose(got, want, rtol=rtol, atol=atol)
-
-
 def diagnose_unique(got, candidates, diagnose):
     """Records the known mistake that reproduces what the student returned, unless several do."""
-    matched = {symptom for symptom, alternative in candidates if close(got, alternative)}
+    matched = {symptom for symptom, alternative in candidates if close(got, alternative, RTOL, ATOL)}
     if len(matched) == 1:
         diagnose(matched.pop())
 
@@ -223,7 +176,7 @@ def gradients_match(got, want):
 
 def grad_array(got, shape, what):
     array = np.array(got, dtype=object)
-    assert array.shape == shape and all(is_number(x) for x in array.flat), \
+    assert array.shape == shape and all(is_finite_number(x) for x in array.flat), \
         f"the gradients of {what} could not be read after backward: keep them Values"
     return array.astype(float)
 
@@ -233,8 +186,8 @@ def grad_array(got, shape, what):
 WEIGHT_LENGTH = "should return one weight per key"
 
 
-def call_weights(student, kit, q, K):
-    got = kit.data(student.attention_weights(kit.vector(q), kit.rows(K)))
+def call_weights(student, q, K):
+    got = student.define(read_data)(student.attention_weights(values_of(student, q), values_of(student, K)))
     return vector_of(got, len(K), "attention_weights", WEIGHT_LENGTH)
 
 
@@ -247,17 +200,16 @@ def weights_candidates(q, K):
 
 def check_weights(got, q, K, diagnose, message):
     want = ref_weights(q, K)
-    if not close(got, want):
+    if not close(got, want, RTOL, ATOL):
         diagnose_unique(got, weights_candidates(q, K), diagnose)
-    assert close(got, want), message
+    assert close(got, want, RTOL, ATOL), message
 
 
 @weights_checkpoint
 def test_weights_sum_to_one(student, rng):
     """The attention weights are positive, one per key, and sum to 1."""
-    kit = Kit(student)
     for d, T in [(4, 3), (6, 5), (8, 2)]:
-        w = call_weights(student, kit, rng.normal(size=d), rng.normal(size=(T, d)))
+        w = call_weights(student, rng.normal(size=d), rng.normal(size=(T, d)))
         assert np.all(w >= 0) and np.all(w <= 1), "every attention weight should lie between 0 and 1"
         assert abs(w.sum() - 1) < 1e-9, "the attention weights should sum to 1 (a softmax over the keys)"
 
@@ -265,20 +217,18 @@ def test_weights_sum_to_one(student, rng):
 @weights_checkpoint
 def test_weights_are_the_softmax_of_scaled_dot_products(student, rng, diagnose):
     """The weights are softmax(q . k_t / sqrt(len(q))) over the keys."""
-    kit = Kit(student)
     for d, T in [(4, 5), (8, 3), (5, 4)]:
         q, K = rng.normal(size=d), rng.normal(size=(T, d))
-        check_weights(call_weights(student, kit, q, K), q, K, diagnose,
+        check_weights(call_weights(student, q, K), q, K, diagnose,
                       "the weights should be the softmax of q . k_t / sqrt(len(q))")
 
 
 @weights_checkpoint
 def test_weights_scale_uses_the_length_of_q(student, rng, diagnose):
     """The scale is 1/sqrt(len(q)), for short and long vectors and for few and many keys."""
-    kit = Kit(student)
     for d, T in [(16, 3), (2, 8), (9, 4)]:
         q, K = rng.normal(size=d), rng.normal(size=(T, d))
-        check_weights(call_weights(student, kit, q, K), q, K, diagnose,
+        check_weights(call_weights(student, q, K), q, K, diagnose,
                       "the scale should be 1 / sqrt(len(q)): d is the length of the vectors, not the number "
                       "of keys, and the square root matters")
 
@@ -286,31 +236,28 @@ def test_weights_scale_uses_the_length_of_q(student, rng, diagnose):
 @weights_checkpoint
 def test_a_single_key_gets_all_the_attention(student, rng):
     """With a single key the only weight is 1."""
-    kit = Kit(student)
     d = int(rng.integers(3, 9))
-    w = call_weights(student, kit, rng.normal(size=d), rng.normal(size=(1, d)))
+    w = call_weights(student, rng.normal(size=d), rng.normal(size=(1, d)))
     assert abs(w[0] - 1) < 1e-12, "with a single key its weight should be exactly 1"
 
 
 @weights_checkpoint
 def test_identical_keys_share_the_attention_equally(student, rng):
     """Identical keys get equal weights, 1/T each."""
-    kit = Kit(student)
     d, T = 5, int(rng.integers(2, 6))
     K = np.tile(rng.normal(size=d), (T, 1))
-    w = call_weights(student, kit, rng.normal(size=d), K)
+    w = call_weights(student, rng.normal(size=d), K)
     assert np.allclose(w, 1 / T, rtol=1e-9), "identical keys should get equal weights"
 
 
 @weights_checkpoint
 def test_large_scores_do_not_overflow(student, rng, diagnose):
     """Very large scores give finite weights (a stable softmax)."""
-    kit = Kit(student)
     d = 4
     q = 30.0 + rng.normal(size=d)
     K = np.vstack([30.0 + rng.normal(size=d), rng.normal(size=(2, d)), -30.0 + rng.normal(size=d)])
     try:
-        got = kit.data(student.attention_weights(kit.vector(q), kit.rows(K)))
+        got = student.define(read_data)(student.attention_weights(values_of(student, q), values_of(student, K)))
     except Exception as error:
         if "Overflow" in str(error):
             diagnose("softmax-overflow")
@@ -322,16 +269,16 @@ def test_large_scores_do_not_overflow(student, rng, diagnose):
 @weights_checkpoint
 def test_weights_pass_gradients_to_q_and_keys(student, rng, diagnose):
     """Gradients flow from the weights back to the query and to every key (checked with finite differences)."""
-    kit = Kit(student)
     d, T = 4, 3
     q, K, c = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=T)
-    q_values, K_values = kit.vector(q), kit.rows(K)
+    q_values, K_values = values_of(student, q), values_of(student, K)
     out = student.attention_weights(q_values, K_values)
-    forward = vector_of(kit.data(out), T, "attention_weights", WEIGHT_LENGTH)
-    kit.backward(out, c)
-    got = [grad_array(kit.grad(q_values), (d,), "q"), grad_array(kit.grad(K_values), (T, d), "the keys")]
+    forward = vector_of(student.define(read_data)(out), T, "attention_weights", WEIGHT_LENGTH)
+    backward_of_weighted_sum(student, out, c)
+    got = [grad_array(student.define(read_grads)(q_values), (d,), "q"),
+           grad_array(student.define(read_grads)(K_values), (T, d), "the keys")]
     want = numeric_gradients(lambda q_, K_: float(c @ ref_weights(q_, K_)), [q.copy(), K.copy()])
-    if close(forward, ref_weights(q, K)) and not gradients_match(got, want):
+    if close(forward, ref_weights(q, K), RTOL, ATOL) and not gradients_match(got, want):
         diagnose("weights-graph-cut")
     assert gradients_match(got, want), \
         "the gradients of q and of the keys are wrong: build the scores from Value operations, not from .data"
@@ -342,9 +289,10 @@ def test_weights_pass_gradients_to_q_and_keys(student, rng, diagnose):
 HEAD_LENGTH = "should return one Value per entry of a value vector"
 
 
-def call_head(student, kit, q, K, V, diagnose=None):
+def call_head(student, q, K, V, diagnose=None):
     try:
-        got = kit.data(student.attention_head(kit.vector(q), kit.rows(K), kit.rows(V)))
+        out = student.attention_head(values_of(student, q), values_of(student, K), values_of(student, V))
+        got = student.define(read_data)(out)
     except Exception as error:
         if diagnose and "IndexError" in str(error) and V.shape[1] < len(q):
             diagnose("head-length-from-q")
@@ -356,64 +304,60 @@ def call_head(student, kit, q, K, V, diagnose=None):
 
 def check_head(got, q, K, V, diagnose, message):
     want = ref_head(q, K, V)
-    if not close(got, want) and K.shape == V.shape and close(got, ref_weights(q, K) @ K):
+    if not close(got, want, RTOL, ATOL) and K.shape == V.shape and close(got, ref_weights(q, K) @ K, RTOL, ATOL):
         diagnose("head-sums-keys")
-    assert close(got, want), message
+    assert close(got, want, RTOL, ATOL), message
 
 
 @head_checkpoint
 def test_head_is_the_weighted_sum_of_the_values(student, rng, diagnose):
     """The head's output is the sum over positions of weight_t * values[t]."""
-    kit = Kit(student)
     for d, T in [(4, 3), (6, 5)]:
         q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, d))
-        check_head(call_head(student, kit, q, K, V, diagnose), q, K, V, diagnose,
+        check_head(call_head(student, q, K, V, diagnose), q, K, V, diagnose,
                    "the output should be the sum over t of weights[t] * values[t] (the values, not the keys)")
 
 
 @head_checkpoint
 def test_values_may_be_longer_or_shorter_than_the_query(student, rng, diagnose):
     """Values of another length than q give an output of the values' length."""
-    kit = Kit(student)
     for d, T, dv in [(4, 3, 6), (6, 4, 2)]:
         q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, dv))
-        check_head(call_head(student, kit, q, K, V, diagnose), q, K, V, diagnose,
+        check_head(call_head(student, q, K, V, diagnose), q, K, V, diagnose,
                    "the output should have one entry per entry of a value vector, each a weighted sum")
 
 
 @head_checkpoint
 def test_one_position_hands_over_its_value(student, rng, diagnose):
     """With a single key the output is that position's value."""
-    kit = Kit(student)
     q, K, V = rng.normal(size=5), rng.normal(size=(1, 5)), rng.normal(size=(1, 5))
-    got = call_head(student, kit, q, K, V, diagnose)
-    assert close(got, V[0]), "with a single key the output should be exactly its value"
+    got = call_head(student, q, K, V, diagnose)
+    assert close(got, V[0], RTOL, ATOL), "with a single key the output should be exactly its value"
 
 
 @head_checkpoint
 def test_identical_keys_average_the_values(student, rng, diagnose):
     """Identical keys give the plain average of the values."""
-    kit = Kit(student)
     T = int(rng.integers(2, 6))
     q, K, V = rng.normal(size=4), np.tile(rng.normal(size=4), (T, 1)), rng.normal(size=(T, 4))
-    got = call_head(student, kit, q, K, V, diagnose)
-    assert close(got, V.mean(axis=0)), "with identical keys the output should be the mean of the values"
+    got = call_head(student, q, K, V, diagnose)
+    assert close(got, V.mean(axis=0), RTOL, ATOL), "with identical keys the output should be the mean of the values"
 
 
 @head_checkpoint
 def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
     """Gradients flow from the head's output to the query, the keys and the values (finite differences)."""
-    kit = Kit(student)
     d, T = 4, 3
     q, K, V, c = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, d)), rng.normal(size=d)
-    q_values, K_values, V_values = kit.vector(q), kit.rows(K), kit.rows(V)
+    q_values, K_values, V_values = values_of(student, q), values_of(student, K), values_of(student, V)
     out = student.attention_head(q_values, K_values, V_values)
-    forward = vector_of(kit.data(out), d, "attention_head", HEAD_LENGTH)
-    kit.backward(out, c)
-    got = [grad_array(kit.grad(q_values), (d,), "q"), grad_array(kit.grad(K_values), (T, d), "the keys"),
-           grad_array(kit.grad(V_values), (T, d), "the values")]
+    forward = vector_of(student.define(read_data)(out), d, "attention_head", HEAD_LENGTH)
+    backward_of_weighted_sum(student, out, c)
+    got = [grad_array(student.define(read_grads)(q_values), (d,), "q"),
+           grad_array(student.define(read_grads)(K_values), (T, d), "the keys"),
+           grad_array(student.define(read_grads)(V_values), (T, d), "the values")]
     want = numeric_gradients(lambda q_, K_, V_: float(c @ ref_head(q_, K_, V_)), [q.copy(), K.copy(), V.copy()])
-    if close(forward, ref_head(q, K, V)) and not gradients_match(got, want):
+    if close(forward, ref_head(q, K, V), RTOL, ATOL) and not gradients_match(got, want):
         diagnose("head-graph-cut")
     assert gradients_match(got, want), \
         "the gradients of the query, keys or values are wrong: build the output from Value operations"
@@ -424,43 +368,41 @@ def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
 MHA_LENGTH = "should return a vector of n_embd Values"
 
 
-def feed(student, kit, X, layer, n_head, keys=None, values=None):
+def feed(student, X, layer, n_head, keys=None, values=None):
     """Calls multi_head_attention once per position with the same caches; returns outputs and caches."""
     keys = student.hold([]) if keys is None else keys
     values = student.hold([]) if values is None else values
     mha = student.multi_head_attention
-    outs = [mha(x, layer, keys, values, n_head) for x in kit.rows(X)]
+    outs = [mha(x, layer, keys, values, n_head) for x in values_of(student, X)]
     return outs, keys, values
 
 
-def mha_outputs(student, kit, X, W, n_head):
-    layer, _ = kit.layer(W)
-    outs, keys, values = feed(student, kit, X, layer, n_head)
-    return rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH), keys, values
+def mha_outputs(student, X, W, n_head):
+    layer, _ = layer_of(student, W)
+    outs, keys, values = feed(student, X, layer, n_head)
+    return rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH), keys, values
 
 
 def check_mha_sequence(student, rng, diagnose, n, n_head, T, message):
-    kit = Kit(student)
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    got, _, _ = mha_outputs(student, kit, X, W, n_head)
+    got, _, _ = mha_outputs(student, X, W, n_head)
     want = ref_attention(X, W, n_head)
-    if not close(got, want):
+    if not close(got, want, RTOL, ATOL):
         diagnose_mistake(got, X, W, n_head, mistakes("mha:"), diagnose)
-    assert close(got, want), message
+    assert close(got, want, RTOL, ATOL), message
 
 
 @mha_checkpoint
 def test_cache_grows_by_one_key_and_one_value_per_call(student, rng, diagnose):
     """Each call appends one k to keys and one v to values, changing the caller's lists in place."""
-    kit = Kit(student)
     n, T = 4, 3
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
+    layer, _ = layer_of(student, W)
     keys, values = student.hold([]), student.hold([])
-    for t, x in enumerate(kit.rows(X)):
+    for t, x in enumerate(values_of(student, X)):
         out = student.multi_head_attention(x, layer, keys, values, 2)
-        got_keys, got_values = kit.data(keys), kit.data(values)
-        if t == 0 and got_keys == [] and isinstance(kit.data(out), list):
+        got_keys, got_values = student.define(read_data)(keys), student.define(read_data)(values)
+        if t == 0 and got_keys == [] and isinstance(student.define(read_data)(out), list):
             diagnose("mha:cache-not-in-place")
         assert len(got_keys) == t + 1 and len(got_values) == t + 1, \
             "each call should append exactly one k to keys and one v to values, in place (keys.append(k))"
@@ -469,43 +411,43 @@ def test_cache_grows_by_one_key_and_one_value_per_call(student, rng, diagnose):
 @mha_checkpoint
 def test_cache_holds_the_projected_keys_and_values(student, rng):
     """The cache holds k = linear(x, attn_wk) and v = linear(x, attn_wv) of every position, in order."""
-    kit = Kit(student)
     n, T = 6, 3
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    _, keys, values = mha_outputs(student, kit, X, W, 2)
-    cached_k = rows_of(kit.data(keys), X.shape, "the keys cache", "entries should be vectors of n_embd Values")
-    cached_v = rows_of(kit.data(values), X.shape, "the values cache", "entries should be vectors of n_embd Values")
-    assert close(cached_k, X @ W["attn_wk"].T), "keys should hold k = linear(x, layer['attn_wk']) of each position"
-    assert close(cached_v, X @ W["attn_wv"].T), "values should hold v = linear(x, layer['attn_wv']) of each position"
+    _, keys, values = mha_outputs(student, X, W, 2)
+    entries = "entries should be vectors of n_embd Values"
+    cached_k = rows_of(student.define(read_data)(keys), X.shape, "the keys cache", entries)
+    cached_v = rows_of(student.define(read_data)(values), X.shape, "the values cache", entries)
+    assert close(cached_k, X @ W["attn_wk"].T, RTOL, ATOL), \
+        "keys should hold k = linear(x, layer['attn_wk']) of each position"
+    assert close(cached_v, X @ W["attn_wv"].T, RTOL, ATOL), \
+        "values should hold v = linear(x, layer['attn_wv']) of each position"
 
 
 @mha_checkpoint
 def test_first_position_attends_to_itself(student, rng):
     """At the first position (an empty cache) each head returns its own value: out = Wo (Wv x)."""
-    kit = Kit(student)
     n = 8
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
-    got, _, _ = mha_outputs(student, kit, X, W, 2)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), \
+    got, _, _ = mha_outputs(student, X, W, 2)
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
         "with an empty cache the position attends only to itself: the output should be linear(v, attn_wo)"
 
 
 @mha_checkpoint
 def test_a_position_attends_to_the_cache_and_to_itself(student, rng, diagnose):
     """With earlier keys and values in the cache, the new position attends to all of them and to itself."""
-    kit = Kit(student)
     n, P = 8, 2
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
     cache_k, cache_v = rng.normal(size=(P, n)), rng.normal(size=(P, n))
-    layer, _ = kit.layer(W)
-    keys, values = student.hold(kit.rows(cache_k)), student.hold(kit.rows(cache_v))
-    outs, _, _ = feed(student, kit, X, layer, 2, keys, values)
-    got = rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH)
+    layer, _ = layer_of(student, W)
+    keys, values = student.hold(values_of(student, cache_k)), student.hold(values_of(student, cache_v))
+    outs, _, _ = feed(student, X, layer, 2, keys, values)
+    got = rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH)
     want = ref_attention(X, W, 2, cache_k=cache_k, cache_v=cache_v)
-    if not close(got, want):
+    if not close(got, want, RTOL, ATOL):
         candidates = [("mha:cache-after-attending", {"mask": "past"})] + mistakes("mha:")
         diagnose_mistake(got, X, W, 2, candidates, diagnose, cache_k=cache_k, cache_v=cache_v)
-    assert close(got, want), \
+    assert close(got, want, RTOL, ATOL), \
         "the new position should attend over every cached key and value and its own: append k and v first"
 
 
@@ -546,23 +488,22 @@ def test_a_single_head_over_the_whole_vector(student, rng, diagnose):
 @mha_checkpoint
 def test_multi_head_attention_gradients(student, rng, diagnose):
     """Gradients reach all four matrices and every input through the cache (finite differences)."""
-    kit = Kit(student)
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
-    layer, mats = kit.layer(W)
-    X_values = kit.rows(X)
+    layer, mats = layer_of(student, W)
+    X_values = values_of(student, X)
     keys, values = student.hold([]), student.hold([])
     outs = [student.multi_head_attention(x, layer, keys, values, n_head) for x in X_values]
-    forward = rows_of(kit.data(outs), X.shape, "multi_head_attention", MHA_LENGTH)
-    kit.backward(outs, c)
-    got = [grad_array(kit.grad(mats[name]), (n, n), name) for name in NAMES]
-    got.append(grad_array(kit.grad(X_values), X.shape, "the inputs"))
+    forward = rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH)
+    backward_of_weighted_sum(student, outs, c)
+    got = [grad_array(student.define(read_grads)(mats[name]), (n, n), name) for name in NAMES]
+    got.append(grad_array(student.define(read_grads)(X_values), X.shape, "the inputs"))
 
     def loss(wq, wk, wv, wo, xs):
         return float(np.sum(c * ref_cached(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
 
     want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
-    if close(forward, ref_attention(X, W, n_head)) and not gradients_match(got, want):
+    if close(forward, ref_attention(X, W, n_head), RTOL, ATOL) and not gradients_match(got, want):
         diagnose("mha:graph-cut")
     assert gradients_match(got, want), \
         "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
@@ -573,46 +514,44 @@ def test_multi_head_attention_gradients(student, rng, diagnose):
 CAUSAL_LENGTH = "should return, for every position, a vector of n_embd Values"
 
 
-def causal_outputs(student, kit, X, layer, n_head):
-    return rows_of(kit.data(student.causal_self_attention(kit.rows(X), layer, n_head)), X.shape,
+def causal_outputs(student, X, layer, n_head):
+    outs = student.causal_self_attention(values_of(student, X), layer, n_head)
+    return rows_of(student.define(read_data)(outs), X.shape,
                    "causal_self_attention", CAUSAL_LENGTH)
 
 
 def check_causal(got, X, W, n_head, diagnose, message, want=None):
     want = ref_attention(X, W, n_head) if want is None else want
-    if not close(got, want):
+    if not close(got, want, RTOL, ATOL):
         diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
-    assert close(got, want), message
+    assert close(got, want, RTOL, ATOL), message
 
 
 @causal_checkpoint
 def test_one_output_per_position(student, rng):
     """causal_self_attention returns one vector of n_embd Values per position."""
-    kit = Kit(student)
     for n, T in [(4, 3), (6, 5)]:
-        layer, _ = kit.layer(random_layer(rng, n))
-        causal_outputs(student, kit, rng.normal(size=(T, n)), layer, 2)
+        layer, _ = layer_of(student, random_layer(rng, n))
+        causal_outputs(student, rng.normal(size=(T, n)), layer, 2)
 
 
 @causal_checkpoint
 def test_whole_sequence_outputs_match_the_reference(student, rng, diagnose):
     """Every output of a whole sequence is right."""
-    kit = Kit(student)
     n, n_head, T = 8, 2, 5
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
-    check_causal(causal_outputs(student, kit, X, layer, n_head), X, W, n_head, diagnose,
+    layer, _ = layer_of(student, W)
+    check_causal(causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
                  "the outputs of the whole sequence are wrong")
 
 
 @causal_checkpoint
 def test_whole_sequence_equals_one_position_at_a_time(student, rng, diagnose):
     """The whole-sequence outputs equal those of a cache fed one position at a time."""
-    kit = Kit(student)
     n, n_head, T = 6, 2, 4
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
-    check_causal(causal_outputs(student, kit, X, layer, n_head), X, W, n_head, diagnose,
+    layer, _ = layer_of(student, W)
+    check_causal(causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
                  "the whole-sequence outputs differ from attention fed one position at a time with a cache",
                  want=ref_cached(X, W, n_head))
 
@@ -620,38 +559,36 @@ def test_whole_sequence_equals_one_position_at_a_time(student, rng, diagnose):
 @causal_checkpoint
 def test_the_first_output_sees_only_the_first_token(student, rng, diagnose):
     """Output 0 attends only to position 0: it is Wo (Wv x_0)."""
-    kit = Kit(student)
     n, n_head, T = 6, 2, 4
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
-    got = causal_outputs(student, kit, X, layer, n_head)
-    if not close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]):
+    layer, _ = layer_of(student, W)
+    got = causal_outputs(student, X, layer, n_head)
+    if not close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL):
         diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), \
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
         "the first position should attend only to itself: the mask must hide every later position"
 
 
 @causal_checkpoint
 def test_a_single_position(student, rng):
     """A sequence of one position gives Wo (Wv x)."""
-    kit = Kit(student)
     n = 4
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
-    got = causal_outputs(student, kit, X, layer, 2)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0]), "a single position should attend only to itself"
+    layer, _ = layer_of(student, W)
+    got = causal_outputs(student, X, layer, 2)
+    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
+        "a single position should attend only to itself"
 
 
 @causal_checkpoint
 def test_nothing_is_kept_between_calls(student, rng, diagnose):
     """Two different sequences in a row, then the first again: each call stands on its own."""
-    kit = Kit(student)
     n, n_head = 4, 2
     W = random_layer(rng, n)
-    layer, _ = kit.layer(W)
+    layer, _ = layer_of(student, W)
     A, B = rng.normal(size=(3, n)), rng.normal(size=(4, n))
-    results = [(causal_outputs(student, kit, X, layer, n_head), X) for X in (A, B, A)]
-    right = [close(got, ref_attention(X, W, n_head)) for got, X in results]
+    results = [(causal_outputs(student, X, layer, n_head), X) for X in (A, B, A)]
+    right = [close(got, ref_attention(X, W, n_head), RTOL, ATOL) for got, X in results]
     if not np.allclose(results[0][0], results[2][0], rtol=1e-12, atol=1e-12):
         diagnose("causal:keeps-state")
     assert all(right), \
@@ -661,22 +598,21 @@ def test_nothing_is_kept_between_calls(student, rng, diagnose):
 @causal_checkpoint
 def test_causal_self_attention_gradients(student, rng, diagnose):
     """Gradients reach all four matrices and every input of the sequence (finite differences)."""
-    kit = Kit(student)
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
-    layer, mats = kit.layer(W)
-    X_values = kit.rows(X)
+    layer, mats = layer_of(student, W)
+    X_values = values_of(student, X)
     outs = student.causal_self_attention(X_values, layer, n_head)
-    forward = rows_of(kit.data(outs), X.shape, "causal_self_attention", CAUSAL_LENGTH)
-    kit.backward(outs, c)
-    got = [grad_array(kit.grad(mats[name]), (n, n), name) for name in NAMES]
-    got.append(grad_array(kit.grad(X_values), X.shape, "the inputs"))
+    forward = rows_of(student.define(read_data)(outs), X.shape, "causal_self_attention", CAUSAL_LENGTH)
+    backward_of_weighted_sum(student, outs, c)
+    got = [grad_array(student.define(read_grads)(mats[name]), (n, n), name) for name in NAMES]
+    got.append(grad_array(student.define(read_grads)(X_values), X.shape, "the inputs"))
 
     def loss(wq, wk, wv, wo, xs):
         return float(np.sum(c * ref_attention(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
 
     want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
-    if close(forward, ref_attention(X, W, n_head)) and not gradients_match(got, want):
+    if close(forward, ref_attention(X, W, n_head), RTOL, ATOL) and not gradients_match(got, want):
         diagnose("causal:graph-cut")
     assert gradients_match(got, want), \
         "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
@@ -685,14 +621,13 @@ def test_causal_self_attention_gradients(student, rng, diagnose):
 # ------------------------------------------------------------ milestone
 
 def check_later_tokens(student, rng, diagnose, n, n_head, T):
-    kit = Kit(student)
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    layer, _ = kit.layer(W)
-    before = causal_outputs(student, kit, X, layer, n_head)
+    layer, _ = layer_of(student, W)
+    before = causal_outputs(student, X, layer, n_head)
     for j in range(1, T):
         changed = X.copy()
         changed[j] = rng.normal(size=n)
-        after = causal_outputs(student, kit, changed, layer, n_head)
+        after = causal_outputs(student, changed, layer, n_head)
         earlier_kept = np.allclose(after[:j], before[:j], rtol=1e-12, atol=1e-12)
         if not earlier_kept:
             diagnose("milestone:sees-the-future")
@@ -712,31 +647,3 @@ def test_milestone_later_tokens_never_change_earlier_outputs(student, rng, diagn
 def test_milestone_holds_for_another_layer_size(student, rng, diagnose):
     """The same holds for a smaller layer and a different sequence length."""
     check_later_tokens(student, rng, diagnose, 4, 2, 4)
-
-
-# ------------------------------------------------------------ checkpoint questions
-
-@pytest.mark.checkpoint("q1")
-def test_q1_weight_of_the_first_key(student):
-    """Q1: the attention weight of the first key."""
-    answer = check_answer(student, "ANSWER_Q1")
-    assert is_number(answer), "ANSWER_Q1 should be a number"
-    want = float(np_softmax(np.array([4.0, 0.0, -4.0]) / 2)[0])
-    assert abs(answer - want) <= 6e-4, \
-        "ANSWER_Q1 is not that weight: compute the dot products, divide by sqrt(len(q)), then take the softmax"
-
-
-@pytest.mark.checkpoint("q2")
-def test_q2_why_no_queries_in_the_cache(student):
-    """Q2: why the cache keeps keys and values but not queries."""
-    answer = check_choice(student, "ANSWER_Q2")
-    assert answer == "a", \
-        "ANSWER_Q2 is not the right choice: which vectors of earlier positions does a later step use?"
-
-
-@pytest.mark.checkpoint("q3")
-def test_q3_unmasked_pairs(student):
-    """Q3: how many (query, key) pairs one head scores for T = 6."""
-    answer = check_answer(student, "ANSWER_Q3")
-    assert is_number(answer) and answer == int(answer), "ANSWER_Q3 should be an int"
-    assert answer == 6 * 7 // 2, "ANSWER_Q3 is not the number of unmasked pairs: row t keeps positions 0..t"

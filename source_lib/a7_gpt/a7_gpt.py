@@ -72,9 +72,8 @@
 # assignments, so that a slip there never costs you points here. Read them
 # once: every line of the GPT you write today calls them.
 #
-# `Value` is A1's node with A2's local derivatives filled in, as in A4-A6,
-# with one addition: `__slots__`, which makes the millions of nodes a
-# training run creates a little faster and smaller. `backward` is A3's chain
+# `Value` is A1's node, its operations recording A2's local derivatives
+# (the six rules come with it), as in A3-A6. `backward` is A3's chain
 # rule over a topological order; `zero_grad`, `adam_step` and `linear_decay`
 # are A4's.
 
@@ -84,109 +83,9 @@ import math
 import os
 import random
 
-
-class Value:
-    """A scalar in an expression graph, with its local derivatives (A1-A3, provided)."""
-
-    __slots__ = ("data", "grad", "_children", "_local_grads", "_op")
-
-    def __init__(self, data, children=(), local_grads=(), op=''):
-        self.data = float(data)                 # the number this node holds
-        self.grad = 0.0                         # d(root)/d(this node), filled by backward
-        self._children = tuple(children)        # the Values this node was computed from
-        self._local_grads = tuple(local_grads)  # d(this node)/d(child), one per child
-        self._op = op                           # 'add', 'mul', 'pow', 'exp', 'log', 'relu'; '' for a leaf
-
-    def __repr__(self):
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), 'add')
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), 'mul')
-
-    def __pow__(self, exponent):
-        assert isinstance(exponent, (int, float)), "the exponent must be a plain int or float"
-        return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),), 'pow')
-
-    def exp(self):
-        e = math.exp(self.data)
-        return Value(e, (self,), (e,), 'exp')
-
-    def log(self):
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), 'log')
-
-    def relu(self):
-        return Value(max(0.0, self.data), (self,), (1.0 if self.data > 0 else 0.0,), 'relu')
-
-    def __neg__(self):
-        return self * -1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return other + (-self)
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __truediv__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return self * other ** -1
-
-    def __rtruediv__(self, other):
-        return other * self ** -1
-
-
-def topological_order(root):
-    """Every node reachable from root once, each after all its children (iterative post-order)."""
-    order, visited, stack = [], set(), [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in node._children)
-    return order
-
-
-def backward(root):
-    """Reverse-mode autodiff (A3): root.grad = 1, then the chain rule in reverse topological order."""
-    order = topological_order(root)
-    root.grad = 1.0
-    for node in reversed(order):
-        for child, local_grad in zip(node._children, node._local_grads, strict=True):
-            child.grad += local_grad * node.grad
-
-
-def zero_grad(nodes):
-    """Sets grad = 0.0 on every node given (A3)."""
-    for node in nodes:
-        node.grad = 0.0
-
-
-def adam_step(params, m, v, step, lr, beta1=0.85, beta2=0.99, eps=1e-8):
-    """One Adam update of every parameter (A4); step counts from 0, m and v change in place."""
-    for i, p in enumerate(params):
-        m[i] = beta1 * m[i] + (1 - beta1) * p.grad
-        v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2
-        m_hat = m[i] / (1 - beta1 ** (step + 1))
-        v_hat = v[i] / (1 - beta2 ** (step + 1))
-        p.data -= lr * m_hat / (v_hat ** 0.5 + eps)
-
-
-def linear_decay(lr, step, num_steps):
-    """The learning rate at `step`, falling linearly from lr to 0 over num_steps (A4)."""
-    return lr * (1 - step / num_steps)
+from provided.backprop import backward, zero_grad
+from provided.learning import adam_step, linear_decay
+from provided.values import Value
 
 # %% [markdown]
 # From A5: tokens, and the vector and matrix operations. A matrix is a list
@@ -194,58 +93,19 @@ def linear_decay(lr, step, num_steps):
 # of `x` with row `i`.
 
 # %%
-def build_vocab(docs):
-    """The sorted unique characters of docs, and the id of the BOS token (one past the last)."""
-    chars = sorted(set(''.join(docs)))
-    return chars, len(chars)
-
-
-def encode(text, chars):
-    return [chars.index(ch) for ch in text]
-
-
-def decode(ids, chars):
-    return ''.join(chars[i] for i in ids)
-
-
-def wrap(ids, bos):
-    """A name between two BOS tokens: BOS starts it, and the BOS after it means 'the name ends'."""
-    return [bos] + list(ids) + [bos]
-
-
-def matrix(n_out, n_in, std, rng):
-    """A (n_out, n_in) matrix of fresh leaf Values drawn from a Gaussian with mean 0."""
-    return [[Value(rng.gauss(0, std)) for _ in range(n_in)] for _ in range(n_out)]
-
-
-def linear(x, W):
-    """W x: one weighted sum of x per row of W."""
-    return [sum(w_ij * x_j for w_ij, x_j in zip(row, x, strict=True)) for row in W]
-
-
-def embed(table, idx):
-    """Row idx of an embedding table: the vector of token (or position) idx."""
-    return table[idx]
-
-
-def softmax(logits):
-    """Probabilities from scores; subtracting the largest score keeps exp from overflowing."""
-    top = max(v.data for v in logits)
-    exps = [(v - top).exp() for v in logits]
-    inv_total = sum(exps) ** -1
-    return [e * inv_total for e in exps]
-
-
-def cross_entropy(logits, target):
-    """-log of the probability the logits give to the target token."""
-    return -softmax(logits)[target].log()
-
-
-def rmsnorm(x, eps=1e-5):
-    """x divided by its root mean square, so that the vector has RMS about 1."""
-    mean_square = sum(xi * xi for xi in x) / len(x)
-    scale = (mean_square + eps) ** -0.5
-    return [xi * scale for xi in x]
+# isort: split
+from provided.representations import (  # noqa: F401 (provided for your use)
+    build_vocab,
+    cross_entropy,
+    decode,
+    embed,
+    encode,
+    linear,
+    matrix,
+    rmsnorm,
+    softmax,
+    wrap,
+)
 
 # %% [markdown]
 # From A6: attention, one position at a time. `multi_head_attention` takes
@@ -257,33 +117,8 @@ def rmsnorm(x, eps=1e-5):
 # position and all earlier ones, never later ones.
 
 # %%
-def attention_weights(q, keys):
-    """softmax over the keys of q . k_t / sqrt(len(q)): one Value weight per key, summing to 1."""
-    scale = 1 / math.sqrt(len(q))
-    scores = [sum(q_i * k_i for q_i, k_i in zip(q, key, strict=True)) * scale for key in keys]
-    return softmax(scores)
-
-
-def attention_head(q, keys, values):
-    """The attention-weighted sum of the values: one Value per entry of a value vector."""
-    weights = attention_weights(q, keys)
-    return [sum(w_t * v_t[j] for w_t, v_t in zip(weights, values, strict=True)) for j in range(len(values[0]))]
-
-
-def multi_head_attention(x, layer, keys, values, n_head):
-    """Attention for the next position: caches its k and v, attends per head over the cache, projects."""
-    n_embd = len(x)
-    head_dim = n_embd // n_head
-    q = linear(x, layer['attn_wq'])
-    k = linear(x, layer['attn_wk'])
-    v = linear(x, layer['attn_wv'])
-    keys.append(k)          # cache first: the position attends to itself too
-    values.append(v)
-    heads = []
-    for h in range(n_head):
-        lo, hi = h * head_dim, (h + 1) * head_dim
-        heads.extend(attention_head(q[lo:hi], [k_s[lo:hi] for k_s in keys], [v_s[lo:hi] for v_s in values]))
-    return linear(heads, layer['attn_wo'])
+# isort: split
+from provided.attention import attention_head, attention_weights, multi_head_attention  # noqa: F401
 
 # %% [markdown]
 # ## 1. The data and the model's size
