@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 from autograder.batch import Job, grade_class, jobs_for, write_atomically
+from autograder.hidden_inputs import HiddenInputs
+
+SEED = HiddenInputs.given(1)
 
 
-def dies_once_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
+def dies_once_on_bob(root: str, assignment_id: str, job: Job, *, inputs: HiddenInputs, out: str) -> dict:
     """Stands in for grading: the process grading bob dies the first time."""
     marker = Path(out) / ".bob-died-once"
     if job.name == "bob" and not marker.exists():
@@ -19,7 +22,7 @@ def dies_once_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, out:
     return result
 
 
-def always_dies_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
+def always_dies_on_bob(root: str, assignment_id: str, job: Job, *, inputs: HiddenInputs, out: str) -> dict:
     if job.name == "bob":
         os._exit(1)
     return {"score": 1.0, "tests": [], "extra_data": {}}
@@ -27,14 +30,15 @@ def always_dies_on_bob(root: str, assignment_id: str, job: Job, *, seed: int, ou
 
 def test_a_grading_process_that_dies_is_replaced_and_its_submission_retried(tmp_path):
     jobs = [Job(name, tmp_path / name) for name in ("alice", "bob", "carol")]
-    results, _ = grade_class(tmp_path, "toy", jobs, tmp_path / "out", seed=1, workers=2, grade=dies_once_on_bob)
+    results = grade_class(tmp_path, "toy", jobs, tmp_path / "out", inputs=SEED, workers=2, grade=dies_once_on_bob)
     assert {name: r["score"] for name, r in results.items()} == {"alice": 5.0, "bob": 3.0, "carol": 5.0}
     assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == ["alice.json", "bob.json", "carol.json"]
 
 
 def test_a_submission_that_keeps_killing_its_grader_is_reported_alone(tmp_path):
     jobs = [Job(name, tmp_path / name) for name in ("alice", "bob")]
-    results, _ = grade_class(tmp_path, "toy", jobs, tmp_path / "out", seed=1, workers=1, grade=always_dies_on_bob)
+    results = grade_class(tmp_path, "toy", jobs, tmp_path / "out", inputs=SEED, workers=1,
+                          grade=always_dies_on_bob)
     assert results["alice"]["score"] == 1.0
     assert results["bob"]["extra_data"]["grader_failure"] is True
     assert (tmp_path / "out" / "bob.json").exists()

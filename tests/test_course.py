@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -19,12 +20,14 @@ import pytest
 from autograder.batch import Job, grade_class
 from autograder.check import run_checks
 from autograder.course import assignment_ids, load_assignment
+from autograder.hidden_inputs import HiddenInputs
 from autograder.submission import is_heavy
 from autograder.variants import load_variants, variant_submissions
 
 from .conftest import ROOT
 
 IDS = assignment_ids(ROOT)
+INPUTS = HiddenInputs.given(secrets.randbits(63))  # a new draw each run, as a new course would make
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
 CASES = [(a, v) for a in IDS for v in load_variants(load_assignment(a, ROOT))]
 
@@ -45,7 +48,7 @@ class GradedClass(dict):
         written = variant_submissions(load_assignment(assignment_id, ROOT), solution_path(assignment_id), folder)
         jobs = [Job("solution", solution_path(assignment_id)), Job("release", release_of(assignment_id))]
         jobs += [Job(v.id, path) for v, path in written]
-        self[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
+        self[assignment_id] = grade_class(ROOT, assignment_id, jobs, folder / "results", inputs=INPUTS)
         return self[assignment_id]
 
 
@@ -164,7 +167,7 @@ def test_an_instructor_runs_the_hidden_suite_with_plain_pytest(assignment_id):
 
     def pytest_on(notebook: Path) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "pytest", str(suite), "--submission", str(notebook),
-                               "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT)
+                               "--seed", "3", "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT)
 
     solved, untouched = pytest_on(solution_path(assignment_id)), pytest_on(release_of(assignment_id))
     assert solved.returncode == 0, solved.stdout[-2000:]

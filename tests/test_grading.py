@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from autograder.grading import grade_submission
+from autograder.hidden_inputs import HiddenInputs
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
 from .conftest import TOY_ROOT, write_code_notebook
@@ -20,7 +21,7 @@ SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
 
 
 def grade(toy, path, seed=7):
-    return grade_submission(toy, path, name=path.stem, seed=seed)
+    return grade_submission(toy, path, name=path.stem, inputs=HiddenInputs.given(seed))
 
 
 def variant_notebook(toy, tmp_path, variant_id):
@@ -97,7 +98,7 @@ def test_a_seed_replays_the_same_result(toy, tmp_path):
 def test_an_instructor_can_run_a_suite_with_plain_pytest(toy):
     def run(notebook):
         return subprocess.run(
-            [sys.executable, "-m", "pytest", str(toy.suite), "--submission", str(notebook), "-q",
+            [sys.executable, "-m", "pytest", str(toy.suite), "--submission", str(notebook), "--seed", "3", "-q",
              "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=TOY_ROOT)
 
     passed, failed = run(SOLUTION), run(RELEASE)
