@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+import pytest
 
 from autograder.batch import Job, grade_class, jobs_for, write_atomically
 from autograder.hidden_inputs import HiddenInputs
@@ -50,7 +53,29 @@ def test_names_come_from_folders_or_notebooks_and_stay_unique(tmp_path):
     assert names == ["ann", "ann-2", "b"]
 
 
-def test_results_are_written_whole_or_not_at_all(tmp_path):
-    write_atomically(tmp_path / "r.json", {"score": 1})
-    assert (tmp_path / "r.json").read_text() == '{\n  "score": 1\n}\n'
-    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+class Killed(BaseException):
+    """The grading process dying at that point."""
+
+
+def test_results_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    write_atomically(path, {"score": 1})
+    real_write = Path.write_text
+
+    def dies_halfway_through_writing(self, text, *args, **kwargs):
+        real_write(self, text[: len(text) // 2])
+        raise Killed
+
+    def dies_before_renaming(*args):
+        raise Killed
+
+    for target, name, death in ((Path, "write_text", dies_halfway_through_writing),
+                                (os, "replace", dies_before_renaming)):
+        with monkeypatch.context() as dying:
+            dying.setattr(target, name, death)
+            with pytest.raises(Killed):
+                write_atomically(path, {"score": 2, "tests": [{"name": "a", "output": "x" * 1000}]})
+        assert json.loads(path.read_text()) == {"score": 1}, f"a grader killed in {name} left a broken result"
+    assert [p.name for p in tmp_path.glob("*.json")] == ["r.json"]  # what it was writing is not a result
+    write_atomically(path, {"score": 2})
+    assert json.loads(path.read_text()) == {"score": 2}

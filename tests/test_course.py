@@ -99,15 +99,21 @@ def test_a_cheat_earns_no_more_than_the_wrong_answer_it_hides(graded, assignment
     assert results[variant.id]["execution_time"] < 30
 
 
-@pytest.mark.parametrize("assignment_id", IDS)
-def test_no_result_shows_hidden_test_code(graded, assignment_id):
-    suite = load_assignment(assignment_id, ROOT).suite.read_text()
+def shown_code(suite: str, text: str) -> list[str]:
+    """The suite's code lines that appear in text: long lines without quotes, so never feedback wording."""
     code_lines = [line.strip() for line in suite.splitlines()
                   if len(line.strip()) > 30 and not line.strip().startswith(("#", '"', "'"))
                   and '"' not in line and "'" not in line]
+    assert code_lines, "no code line of the suite to look for: the search would find nothing anywhere"
+    return [line for line in code_lines if line in text]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_no_result_shows_hidden_test_code(graded, assignment_id):
+    suite = load_assignment(assignment_id, ROOT).suite.read_text()
+    assert shown_code(suite, json.dumps({"output": suite}, ensure_ascii=False)), "the search cannot see code"
     for name, result in graded[assignment_id].items():
-        text = json.dumps(result, ensure_ascii=False)
-        assert not [line for line in code_lines if line in text], name
+        assert not shown_code(suite, json.dumps(result, ensure_ascii=False)), name
 
 
 @pytest.mark.parametrize("assignment_id", IDS)
