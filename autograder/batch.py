@@ -12,7 +12,6 @@ import functools
 import json
 import multiprocessing
 import os
-import secrets
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .course import load_assignment
 from .grading import grade_submission
+from .hidden_inputs import HiddenInputs
 
 # On Linux the grading processes start as copies of this one (fork), so they do not import the engine,
 # pytest and nbgrader again (about 1.5 s of CPU each); no threads run here when they start. Elsewhere
@@ -71,9 +71,9 @@ def cached_assignment(root: str, assignment_id: str):
     return load_assignment(assignment_id, Path(root))
 
 
-def grade_to_file(root: str, assignment_id: str, job: Job, *, seed: int, out: str) -> dict:
+def grade_to_file(root: str, assignment_id: str, job: Job, *, inputs: HiddenInputs, out: str) -> dict:
     """Runs in a grading process: grade one submission and write its result."""
-    result = grade_submission(cached_assignment(root, assignment_id), job.path, name=job.name, seed=seed)
+    result = grade_submission(cached_assignment(root, assignment_id), job.path, name=job.name, inputs=inputs)
     write_atomically(Path(out) / f"{job.name}.json", result)
     return result
 
@@ -93,19 +93,18 @@ def grade_class(
     jobs: list[Job],
     out: Path,
     *,
-    seed: int | None = None,
+    inputs: HiddenInputs,
     workers: int | None = None,
     progress: Callable[[Job, dict], None] = lambda job, result: None,
     grade: Callable[..., dict] = grade_to_file,
-) -> tuple[dict[str, dict], int]:
-    """Grades every job into out/<name>.json; returns results by name and the seed used.
+) -> dict[str, dict]:
+    """Grades every job into out/<name>.json, all with the same hidden inputs; returns results by name.
 
-    `grade(root, assignment_id, job, seed=, out=)` runs in the grading
+    `grade(root, assignment_id, job, inputs=, out=)` runs in the grading
     processes (a module-level function, so it can be sent to them). A submission that kills its grader twice is
     reported as a grader failure.
     """
     out.mkdir(parents=True, exist_ok=True)
-    seed = secrets.randbits(63) if seed is None else seed
     results: dict[str, dict] = {}
 
     def finished(job: Job, result: dict) -> None:
@@ -117,9 +116,9 @@ def grade_class(
         write_atomically(out / f"{job.name}.json", failure)
         finished(job, failure)
 
-    run_jobs(jobs, functools.partial(grade, str(root), assignment_id, seed=seed, out=str(out)),
+    run_jobs(jobs, functools.partial(grade, str(root), assignment_id, inputs=inputs, out=str(out)),
              workers=workers, finished=finished, failed=failed)
-    return results, seed
+    return results
 
 
 def run_jobs(jobs: list[Job], work: Callable[[Job], dict], *, workers: int | None,

@@ -20,9 +20,11 @@ from .build import BuildError, build, stale_files, tool_env
 from .build.cells import NotebookSourceError
 from .check import default_notebook, print_checks, run_checks
 from .classroom.autograde import autograde_class
+from .classroom.config import course_root
 from .classroom.record import RESULTS
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
+from .hidden_inputs import SecretError, hidden_inputs
 from .report import class_table, print_table
 from .rubric import RubricError
 from .sandbox import SandboxError
@@ -31,7 +33,7 @@ from .suite.runner import SuiteError
 from .variants import VariantError
 
 GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
-                 OSError, SandboxError, SubmissionError)
+                 OSError, SandboxError, SubmissionError, SecretError)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,7 +49,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("assignment")
     grade.add_argument("paths", nargs="+", type=Path, help="notebooks, or folders holding one each")
     grade.add_argument("--out", type=Path, required=True, help="folder for the results")
-    grade.add_argument("--seed", type=int, help="replay a run's hidden inputs (default: new secret seed)")
+    grade.add_argument("--course", type=Path, help="use this nbgrader course's hidden inputs (default: the kit's)")
+    grade.add_argument("--seed", type=int, help="replay a result's hidden inputs from its seed")
     grade.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
 
     autograde = commands.add_parser(
@@ -57,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     autograde.add_argument("--student", action="append", help="only this student (repeatable)")
     autograde.add_argument("--force", action="store_true", help="regrade students whose submission did not change")
     autograde.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+    autograde.add_argument("--seed", type=int, help="hidden inputs from this seed, not the course's secret")
 
     check = commands.add_parser("check", help="run a notebook's visible checks, with hints")
     check.add_argument("assignment")
@@ -92,13 +96,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-        jobs = jobs_for(args.paths)
-        results, seed = grade_class(
-            root, assignment.id, jobs, args.out, seed=args.seed, workers=args.workers,
+        inputs = hidden_inputs(assignment.id, kit=root, course=course_root(args.course) if args.course else None,
+                               seed=args.seed)
+        results = grade_class(
+            root, assignment.id, jobs_for(args.paths), args.out, inputs=inputs, workers=args.workers,
             progress=lambda job, result: console.print(f"graded {job.name}: {result['score']:g}",
                                                        highlight=False))
         print_table(class_table(assignment.rubric, results), console)
-        console.print(f"{len(results)} results in {args.out} (seed {seed})")
+        console.print(f"{len(results)} results in {args.out} ({inputs.describe()})", highlight=False)
         return 0
     if args.command == "autograde":
         return run_autograde(root, args, console)
@@ -110,13 +115,13 @@ def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int
     course = (args.course or root / "course").resolve()
     started = time.monotonic()
     run = autograde_class(
-        root, args.assignment, course, force=args.force, students=args.student, workers=args.workers,
+        root, args.assignment, course, force=args.force, students=args.student, workers=args.workers, seed=args.seed,
         progress=lambda student, result: console.print(f"autograded {student}: {result['score']:g}", highlight=False))
     for student, reason in sorted(run.failed.items()):
         console.print(f"[red]not graded[/red] {student}: {reason}", highlight=False)
     console.print(
         f"{len(run.results)} autograded, {len(run.unchanged)} unchanged since the last run (--force regrades "
-        f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s (seed {run.seed}); "
+        f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s ({run.inputs.describe()}); "
         f"results in {course / RESULTS / args.assignment}", highlight=False)
     return 0
 

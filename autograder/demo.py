@@ -100,7 +100,7 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
                               progress=lambda student, result: console.print(f"  {student}: {result['score']:g}"))
         seconds = time.monotonic() - started
         print_table(class_table(assignment.rubric, run.results), console)
-        reports[assignment_id] = summary(assignment.rubric, run.results, run.seed)
+        reports[assignment_id] = summary(assignment.rubric, run.results, run.inputs.seed)
         report = reports[assignment_id]
         console.print(f"{len(jobs)} submissions autograded in {seconds:.1f} s "
                       f"({seconds / len(jobs):.2f} s each on {workers or os.cpu_count()} cores); "

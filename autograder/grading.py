@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from .course import Assignment
+from .hidden_inputs import HiddenInputs
 from .result import gradescope_result
 from .rubric import CheckpointScore, RubricError
 from .sandbox import Boundary, strongest_boundary
@@ -33,7 +34,7 @@ def grade_submission(
     path: Path,
     *,
     name: str,
-    seed: int,
+    inputs: HiddenInputs,
     boundary: Boundary | None = None,
 ) -> dict:
     """A Gradescope-style result; a broken submission scores zero, never raises."""
@@ -44,8 +45,8 @@ def grade_submission(
         program = read_submission(path, assignment.id)
     except SubmissionError as error:
         return zero_result(assignment, name=name, problem=f"Your submission could not be run: {error}",
-                           sandbox=boundary.describe())
-    context = GradingContext(program, seed, rubric.limits, boundary, files=assignment.data_files)
+                           sandbox=boundary.describe(), inputs=inputs)
+    context = GradingContext(program, inputs, rubric.limits, boundary, files=assignment.data_files)
     outcomes = run_suite(assignment.suite, context)
     untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]
     if untested:
@@ -60,11 +61,13 @@ def grade_submission(
     problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
     return gradescope_result(
         rubric, rubric.score(outcomes), submission=name, problems=problems, sandbox=boundary.describe(),
-        incidents=incidents, seconds=time.monotonic() - started)
+        incidents=incidents, seconds=time.monotonic() - started, hidden_inputs=inputs.record())
 
 
-def zero_result(assignment: Assignment, *, name: str, problem: str, sandbox: dict | None = None) -> dict:
+def zero_result(assignment: Assignment, *, name: str, problem: str, sandbox: dict | None = None,
+                inputs: HiddenInputs | None = None) -> dict:
     """Nothing could run (an unreadable or missing notebook): every checkpoint scores zero, with the reason."""
     scores = [CheckpointScore(c, 0.0, 0, 0, []) for c in assignment.rubric.checkpoints]
     return gradescope_result(assignment.rubric, scores, submission=name, problems=[problem],
-                             sandbox=sandbox or {}, incidents=[], seconds=0.0)
+                             sandbox=sandbox or {}, incidents=[], seconds=0.0,
+                             hidden_inputs=inputs.record() if inputs else {})

@@ -2,7 +2,9 @@
 
 `tests[]` holds one entry per auto-graded checkpoint, so `score` is their
 sum; checkpoints, misconceptions, hand-graded questions still to mark,
-limit hits and the sandbox's protections go under `extra_data`.
+limit hits, the sandbox's protections and what the hidden inputs derived
+from (the seed that replays them, the secret's fingerprint) go under
+`extra_data`, which the feedback leaves out.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def gradescope_result(
     sandbox: dict,
     incidents: list[dict],
     seconds: float,
+    hidden_inputs: dict,
 ) -> dict:
     tests = [
         {
@@ -83,5 +86,6 @@ def gradescope_result(
             "problems": problems,
             "limits": incidents,
             "sandbox": sandbox,
+            "hidden_inputs": hidden_inputs,
         },
     }

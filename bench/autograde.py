@@ -47,6 +47,7 @@ from autograder.build import generate_release, tool_env, write_source
 from autograder.classroom.config import remove_engine, write_config
 from autograder.classroom.steps import export_grades, hand_in
 from autograder.course import Assignment, load_assignment, project_root
+from autograder.hidden_inputs import read_secret
 from autograder.variants import handed_in_with, solution_notebook, variant_submissions, write_notebook
 
 ASSIGNMENT = "a1_values"
@@ -94,10 +95,11 @@ def class_roster(n: int, correct: list[str], buggy: list[str]) -> list[tuple[str
 
 def prepare_course(root: Path, assignment: Assignment, course: Path, scratch: Path,
                    n: int) -> list[tuple[str, str, str]]:
-    """A course with the release, gradebook and n submitted students; returns the roster."""
+    """A course with the release, gradebook, grading secret and n submitted students; returns the roster."""
     write_config(course, root)
     write_source(assignment, course)
     generate_release(assignment, course)
+    read_secret(course, "course")  # made before the course is copied, so every way grades with the same inputs
     solved = root / "solutions" / assignment.id / f"{assignment.id}.ipynb"
     name = f"{assignment.id}.ipynb"
     notebooks = {variant.id: (variant.kind, path)
@@ -340,9 +342,9 @@ def print_report(report: Report, console: Console) -> None:
         agree = report.exported["atomgpt"] - len(report.engine_ways_differ)
         console.print(f"engine ways (nbgrader autograde with the engine vs atomgpt autograde): {agree} of "
                       f"{report.exported['atomgpt']} students' scores agree"
-                      + (f"; differ: {', '.join(report.engine_ways_differ)} (the engine draws hidden inputs from "
-                         "a new seed per run, per student under nbgrader: a check whose verdict depends on them can "
-                         "differ)" if report.engine_ways_differ else ""), highlight=False)
+                      + (f"; differ: {', '.join(report.engine_ways_differ)} (both draw hidden inputs from the "
+                         "course's grading secret: a difference is a defect)" if report.engine_ways_differ else ""),
+                      highlight=False)
     if report.stock_differs is not None:
         console.print(f"stock vs engine: {len(report.stock_differs)} of {report.exported['stock']} students' scores "
                       "differ (stock gives a test cell all or nothing: one failed assertion, an error or a timeout "

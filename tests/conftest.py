@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -26,6 +27,16 @@ def write_code_notebook(path: Path, *sources: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
+
+
+def echo_notebook(path: Path) -> Path:
+    """A toy submission whose square() fails showing the input it was called with."""
+    return write_code_notebook(path, "def square(x):\n    raise ValueError(f'input {x!r}')\n")
+
+
+def echoed_inputs(text: str) -> list[str]:
+    """The random inputs an echo notebook showed (the fixed edge cases have few digits)."""
+    return sorted(set(re.findall(r"input (-?\d+\.\d{6,})", text)))
 
 
 @pytest.fixture

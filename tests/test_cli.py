@@ -29,7 +29,8 @@ def test_grade_writes_one_result_per_submission_and_prints_a_table(tmp_path):
     (folder / "toy.ipynb").write_bytes(SOLUTION.read_bytes())
     broken = tmp_path / "bob.ipynb"
     broken.write_text("not json")
-    done = atomgpt("grade", "toy", folder, broken, RELEASE, "--out", tmp_path / "out", "--workers", "2")
+    kit = shutil.copytree(TOY_ROOT, tmp_path / "kit")  # grading makes the kit's secret: not in the checkout
+    done = atomgpt("grade", "toy", folder, broken, RELEASE, "--out", tmp_path / "out", "--workers", "2", root=kit)
     assert done.returncode == 0, done.stderr
     results = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*.json")}
     assert {k: v["score"] for k, v in results.items()} == {"alice": 90, "bob": 0, "toy": 0}

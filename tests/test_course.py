@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from autograder.batch import Job, grade_class
 from autograder.check import run_checks
 from autograder.course import assignment_ids, load_assignment
+from autograder.hidden_inputs import HiddenInputs
 from autograder.sandbox import strongest_boundary
 from autograder.submission import is_heavy
 from autograder.variants import load_variants, variant_submissions
@@ -26,6 +28,7 @@ from autograder.variants import load_variants, variant_submissions
 from .conftest import ROOT
 
 IDS = assignment_ids(ROOT)
+INPUTS = HiddenInputs.given(secrets.randbits(63))  # a new draw each run, as a new course would make
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
 CASES = [(a, v) for a in IDS for v in load_variants(load_assignment(a, ROOT))]
 
@@ -46,7 +49,7 @@ class GradedClass(dict):
         written = variant_submissions(load_assignment(assignment_id, ROOT), solution_path(assignment_id), folder)
         jobs = [Job("solution", solution_path(assignment_id)), Job("release", release_of(assignment_id))]
         jobs += [Job(v.id, path) for v, path in written]
-        self[assignment_id], _ = grade_class(ROOT, assignment_id, jobs, folder / "results")
+        self[assignment_id] = grade_class(ROOT, assignment_id, jobs, folder / "results", inputs=INPUTS)
         return self[assignment_id]
 
 
@@ -100,15 +103,21 @@ def test_a_cheat_earns_no_more_than_the_wrong_answer_it_hides(graded, assignment
     assert results[variant.id]["execution_time"] < 30
 
 
-@pytest.mark.parametrize("assignment_id", IDS)
-def test_no_result_shows_hidden_test_code(graded, assignment_id):
-    suite = load_assignment(assignment_id, ROOT).suite.read_text()
+def shown_code(suite: str, text: str) -> list[str]:
+    """The suite's code lines that appear in text: long lines without quotes, so never feedback wording."""
     code_lines = [line.strip() for line in suite.splitlines()
                   if len(line.strip()) > 30 and not line.strip().startswith(("#", '"', "'"))
                   and '"' not in line and "'" not in line]
+    assert code_lines, "no code line of the suite to look for: the search would find nothing anywhere"
+    return [line for line in code_lines if line in text]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_no_result_shows_hidden_test_code(graded, assignment_id):
+    suite = load_assignment(assignment_id, ROOT).suite.read_text()
+    assert shown_code(suite, json.dumps({"output": suite}, ensure_ascii=False)), "the search cannot see code"
     for name, result in graded[assignment_id].items():
-        text = json.dumps(result, ensure_ascii=False)
-        assert not [line for line in code_lines if line in text], name
+        assert not shown_code(suite, json.dumps(result, ensure_ascii=False)), name
 
 
 @pytest.mark.parametrize("assignment_id", IDS)
@@ -168,7 +177,7 @@ def test_an_instructor_runs_the_hidden_suite_with_plain_pytest(assignment_id):
 
     def pytest_on(notebook: Path) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "pytest", str(suite), "--submission", str(notebook),
-                               "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT)
+                               "--seed", "3", "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT)
 
     solved, untouched = pytest_on(solution_path(assignment_id)), pytest_on(release_of(assignment_id))
     assert solved.returncode == 0, solved.stdout[-2000:]

@@ -8,19 +8,19 @@ import sys
 import zlib
 
 import numpy as np
-import pytest
 
 from autograder.grading import grade_submission
+from autograder.hidden_inputs import HiddenInputs
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
-from .conftest import TOY_ROOT, write_code_notebook
+from .conftest import TOY_ROOT, echo_notebook, echoed_inputs, write_code_notebook
 
 RELEASE = TOY_ROOT / "assignments" / "toy" / "toy.ipynb"
 SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
 
 
 def grade(toy, path, seed=7):
-    return grade_submission(toy, path, name=path.stem, seed=seed)
+    return grade_submission(toy, path, name=path.stem, inputs=HiddenInputs.given(seed))
 
 
 def variant_notebook(toy, tmp_path, variant_id):
@@ -97,7 +97,7 @@ def test_a_seed_replays_the_same_result(toy, tmp_path):
 def test_an_instructor_can_run_a_suite_with_plain_pytest(toy):
     def run(notebook):
         return subprocess.run(
-            [sys.executable, "-m", "pytest", str(toy.suite), "--submission", str(notebook), "-q",
+            [sys.executable, "-m", "pytest", str(toy.suite), "--submission", str(notebook), "--seed", "3", "-q",
              "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=TOY_ROOT)
 
     passed, failed = run(SOLUTION), run(RELEASE)
@@ -106,9 +106,12 @@ def test_an_instructor_can_run_a_suite_with_plain_pytest(toy):
     assert failed.returncode == 1 and "5 failed" in failed.stdout
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_inputs_change_with_the_seed_but_scores_do_not(toy, tmp_path, seed):
-    assert grade(toy, variant_notebook(toy, tmp_path, "doubling"), seed=seed)["score"] == 45
+def test_random_inputs_change_with_the_seed_but_scores_do_not(toy, tmp_path):
+    echo = echo_notebook(tmp_path / "echo" / "toy.ipynb")
+    seen = {seed: echoed_inputs(json.dumps(grade(toy, echo, seed=seed))) for seed in (1, 2)}
+    assert len(seen[1]) == len(seen[2]) == 1 and seen[1] != seen[2]
+    doubling = variant_notebook(toy, tmp_path, "doubling")
+    assert [grade(toy, doubling, seed=seed)["score"] for seed in (1, 2)] == [45, 45]
 
 
 def test_a_warning_on_stderr_costs_a_correct_answer_nothing(toy, tmp_path):

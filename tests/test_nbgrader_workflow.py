@@ -29,6 +29,7 @@ from autograder.classroom.config import write_config
 from autograder.classroom.notebook import GRADER_ONLY, is_checks_cell
 from autograder.course import Assignment, load_assignment
 from autograder.grading import grade_submission
+from autograder.hidden_inputs import hidden_inputs
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
 from .conftest import ROOT
@@ -83,9 +84,13 @@ def work(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 @pytest.fixture(scope="module")
-def expected(assignment: Assignment, work: dict[str, Path]) -> dict[str, float]:
-    """What the engine itself gives each notebook, graded directly; the broken notebook cannot score."""
-    scores = {name: grade_submission(assignment, path, name=name, seed=7)["score"] for name, path in work.items()}
+def expected(assignment: Assignment, work: dict[str, Path],
+             collected: tuple[Path, dict[str, bytes]]) -> dict[str, float]:
+    """What the engine itself gives each notebook, graded directly with the hidden inputs of the course (made
+    here, before any way copies it); the broken notebook cannot score."""
+    inputs = hidden_inputs(ASSIGNMENT, kit=ROOT, course=collected[0])
+    scores = {name: grade_submission(assignment, path, name=name, inputs=inputs)["score"]
+              for name, path in work.items()}
     return {**scores, "broken": 0.0}
 
 

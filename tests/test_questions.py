@@ -8,6 +8,7 @@ import pytest
 
 from autograder.course import load_assignment
 from autograder.grading import grade_submission
+from autograder.hidden_inputs import HiddenInputs
 from autograder.rubric import RubricError, load_rubric
 from autograder.sandbox import worker
 
@@ -52,7 +53,7 @@ def quiz(tmp_path_factory):
 
 def graded(quiz, tmp_path, code: str) -> dict:
     notebook = write_code_notebook(tmp_path / "answers" / "quiz.ipynb", code)
-    return grade_submission(quiz, notebook, name="student", seed=1)
+    return grade_submission(quiz, notebook, name="student", inputs=HiddenInputs.given(1))
 
 
 def scores(result: dict) -> dict[str, float]:

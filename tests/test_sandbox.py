@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
+import socket
 import time
 
 import numpy as np
@@ -317,10 +319,53 @@ def test_file_writes_are_capped(run_student):
         Student(run_student(CODE, file_mb=1)).big_file()
 
 
-def test_the_result_says_which_protections_were_active():
+def outer_uid() -> int:
+    """The worker's user id as the machine outside any user namespace sees it."""
+    import os
+
+    uid = os.geteuid()
+    try:
+        with open("/proc/self/uid_map") as mapping:
+            for line in mapping:
+                inside, outside, count = map(int, line.split())
+                if inside <= uid < inside + count:
+                    return outside + uid - inside
+    except OSError:
+        pass
+    return uid
+
+
+def protections_seen(grader_pid: int, grader_port: int, grader_file: str) -> dict:
+    """Runs in the worker: which protections hold, each tried from the inside."""
+    import os
+    import resource
+    import socket
+
+    seen = {"separate-process": os.getpid() != grader_pid,
+            "resource-limits": resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY,
+            "private-filesystem": not os.path.exists(grader_file),
+            "unprivileged-user": outer_uid() != 0}
+    try:
+        socket.create_connection(("127.0.0.1", grader_port), timeout=2).close()
+        seen["no-network"] = False
+    except OSError:
+        seen["no-network"] = True
+    try:
+        os.kill(grader_pid, 0)
+        seen["process-isolation"] = False
+    except OSError:  # no such process here, or not allowed to signal it
+        seen["process-isolation"] = True
+    return seen
+
+
+def test_every_protection_a_result_lists_as_active_holds_in_the_worker(run_student):
     described = strongest_boundary().describe()
     assert "separate-process" in described["active"]
-    assert set(described["active"]) | set(described["inactive"]) == set(ALL_PROTECTIONS)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        session = run_student(inspect.getsource(outer_uid) + inspect.getsource(protections_seen))
+        seen = Student(session).protections_seen(os.getpid(), server.getsockname()[1], os.path.abspath(__file__))
+    assert set(seen) == set(ALL_PROTECTIONS)
+    assert [p for p in described["active"] if not seen[p]] == [], f"claimed but not in force ({described['backend']})"
 
 
 @pytest.mark.skipif(strongest_boundary().name != "bubblewrap", reason="needs bubblewrap")

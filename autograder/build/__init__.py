@@ -24,6 +24,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from ..classroom.config import write_config
 from ..course import Assignment, load_assignment
+from ..hidden_inputs import read_secret
 from .cells import course_notebook
 from .machine import course_content, own_kernel, pin_machine_details, same_content
 from .provided import read_master
@@ -98,8 +99,9 @@ class Built:
 
 
 def build_assignment(assignment: Assignment, course: Path, out: Path) -> Built:
-    """Writes out/assignments/<id>/ (the release) and out/solutions/<id>/."""
+    """Writes out/assignments/<id>/ (the release) and out/solutions/<id>/; the course gets its grading secret."""
     write_config(course, assignment.folder.parent.parent)
+    read_secret(course, "course")
     source = write_source(assignment, course)
     release = generate_release(assignment, course)
     released_folder = out / "assignments" / assignment.id

@@ -3,7 +3,8 @@
 For each student who submitted:
 1. skip when nothing changed since the last run (the submission's files,
    the assignment's suite, rubric and notebook, the due date and penalty
-   settings) and the gradebook still holds that run's scores, unless forced;
+   settings, the hidden inputs: the course's grading secret or a given
+   seed) and the gradebook still holds that run's scores, unless forced;
 2. in a grading process, build the student's autograded folder aside:
    the files nbgrader would copy, the notebook through nbgrader's own
    sanitizing steps, graded by the engine, scores written into its cells;
@@ -44,6 +45,7 @@ from .. import __version__
 from ..batch import Job, cached_assignment, run_jobs
 from ..course import Assignment, CourseError, load_assignment
 from ..grading import grade_submission, zero_result
+from ..hidden_inputs import HiddenInputs, hidden_inputs
 from .config import load_config
 from .notebook import cell_comments, cell_grades, record_result
 from .record import Prepared, Recorder, autograded_folder
@@ -59,19 +61,19 @@ class Plan:
 
     kit: str
     assignment_id: str
-    seed: int
+    inputs: HiddenInputs
     run: str  # names this run's staging folders, apart from those a killed run may still be writing
     config: Config = field(compare=False, hash=False)
 
 
 @dataclass
 class ClassRun:
-    """What a run did: results of the students graded now, and who was skipped or failed."""
+    """What a run did: the hidden inputs it used, results of the students graded now, who was skipped or failed."""
 
+    inputs: HiddenInputs
     results: dict[str, dict] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    seed: int = 0
 
 
 # ---------------------------------------------------------------- in a grading process
@@ -116,11 +118,11 @@ def graded_notebook(plan: Plan, autograde: Autograde, assignment: Assignment, jo
                        f"({type(error).__name__}). Open it in Jupyter, save it, and submit again.")
     if problem is None:
         (staged / name).write_text(json.dumps(notebook))  # what the engine reads; the graded notebook replaces it
-        result = grade_submission(assignment, staged / name, name=job.name, seed=plan.seed)
+        result = grade_submission(assignment, staged / name, name=job.name, inputs=plan.inputs)
     else:
         release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / name
         notebook = sanitize(steps, plan.config, nbformat.read(release, as_version=4), resources)
-        result = zero_result(assignment, name=job.name, problem=problem)
+        result = zero_result(assignment, name=job.name, problem=problem, inputs=plan.inputs)
     return record_result(notebook, result, assignment.rubric), result
 
 
@@ -166,9 +168,10 @@ def files_digest(folder: Path, ignore: list[str]) -> str:
     return digest.hexdigest()
 
 
-def assignment_digest(assignment: Assignment, coursedir: CourseDirectory, grading_rules: str) -> str:
+def assignment_digest(assignment: Assignment, coursedir: CourseDirectory, grading_rules: str,
+                      inputs: HiddenInputs) -> str:
     """Everything besides the submission that a score depends on."""
-    digest = hashlib.sha256(f"{__version__}\0{grading_rules}\0".encode())
+    digest = hashlib.sha256(f"{__version__}\0{grading_rules}\0{json.dumps(inputs.record())}\0".encode())
     for path in (assignment.folder / "rubric.toml", assignment.suite, *assignment.data_files):
         digest.update(path.read_bytes())
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
@@ -252,13 +255,13 @@ def autograde_class(
             raise CourseError(f"no submission of {assignment_id} from {', '.join(unknown)} in "
                               f"{coursedir.format_path(coursedir.submitted_directory, '*', assignment_id)}")
         submitted = {s: submitted[s] for s in students}
-    run = ClassRun(seed=secrets.randbits(63) if seed is None else seed)
-    plan = Plan(str(kit), assignment_id, run.seed, f"{os.getpid()}-{secrets.token_hex(3)}", config)
+    run = ClassRun(inputs=hidden_inputs(assignment_id, kit=kit, course=Path(coursedir.root), seed=seed))
+    plan = Plan(str(kit), assignment_id, run.inputs, f"{os.getpid()}-{secrets.token_hex(3)}", config)
     with open_gradebook(coursedir, assignment) as gradebook, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session use warns on every new submission
         check_course(coursedir, assignment, gradebook)
         rules = grading_rules(gradebook, config, assignment_id)
-        common = assignment_digest(assignment, coursedir, rules)
+        common = assignment_digest(assignment, coursedir, rules, run.inputs)
         recorder = Recorder(gradebook, coursedir, config, assignment_id)
         fingerprints, jobs = {}, []
         for student, folder in submitted.items():
@@ -272,7 +275,7 @@ def autograde_class(
 
         def finished(job: Job, prepared: Prepared) -> None:
             try:
-                recorder.record(prepared, job.path, fingerprints[job.name], run.seed)
+                recorder.record(prepared, job.path, fingerprints[job.name])
             except MissingEntry as error:
                 run.failed[job.name] = f"not in the gradebook ({error})"
                 shutil.rmtree(prepared.staged, ignore_errors=True)

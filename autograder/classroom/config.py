@@ -83,6 +83,11 @@ def remove_engine(course: Path) -> None:
         replace_text(path, parts[0].rstrip("\n") + "\n" + parts[1])
 
 
+def course_root(course: Path) -> Path:
+    """The course folder nbgrader's configuration in `course` names (where the grading secret lives)."""
+    return Path(load_config(course).CourseDirectory.root)
+
+
 def load_config(course: Path) -> Config:
     """The configuration nbgrader itself would use in this course folder."""
     config = Config()

@@ -3,22 +3,25 @@
 `GradeWithEngine` takes the place of nbgrader's `Execute` in `nbgrader
 autograde`: instead of running the notebook in a kernel where the student's
 code could rewrite the checks, it grades the sanitized notebook with the
-engine and records the scores as nbgrader reads them. `HideGraderNotes`
-runs first in `generate_feedback`.
+engine and records the scores as nbgrader reads them. Hidden inputs derive
+from the course's grading secret, as in `atomgpt autograde`, so either
+command gives a student the same grade. `HideGraderNotes` runs first in
+`generate_feedback`.
 """
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from ..batch import cached_assignment
 from ..course import project_root
 from ..grading import grade_submission
+from ..hidden_inputs import hidden_inputs
 from .notebook import record_result, unscored, without_grader_notes
 
 
@@ -26,6 +29,8 @@ class GradeWithEngine(NbGraderPreprocessor):
     """Grades the notebook out of process; each checks cell gets its checkpoint's points and feedback."""
 
     kit = Unicode("", help="The course kit's folder (holding source_lib/); default: found from here").tag(config=True)
+    seed = Integer(None, allow_none=True, help="Hidden inputs from this seed (a result's, to replay it) instead of "
+                   "the course's grading secret").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -36,7 +41,9 @@ class GradeWithEngine(NbGraderPreprocessor):
                              assignment.id)
             return unscored(nb), resources
         notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
-        result = grade_submission(assignment, notebook, name=info["student"], seed=secrets.randbits(63))
+        inputs = hidden_inputs(assignment.id, kit=root, course=Path(CourseDirectory(config=self.config).root),
+                               seed=self.seed)
+        result = grade_submission(assignment, notebook, name=info["student"], inputs=inputs)
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
                       assignment.rubric.auto_points)
         return record_result(nb, result, assignment.rubric), resources

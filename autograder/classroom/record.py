@@ -94,7 +94,7 @@ class Recorder:
         scores = {name: grade.auto_score for name, grade in self.by_name(submitted.grades).items()}
         return scores == record.get("grades")
 
-    def record(self, prepared: Prepared, submitted: Path, fingerprint: str, seed: int) -> None:
+    def record(self, prepared: Prepared, submitted: Path, fingerprint: str) -> None:
         try:
             self.store(prepared, submitted)
             move_into_place(Path(prepared.staged), autograded_folder(self.coursedir, prepared.student,
@@ -103,7 +103,7 @@ class Recorder:
         except BaseException:
             self.gradebook.db.rollback()
             raise
-        record = {"fingerprint": fingerprint, "seed": seed, "grades": prepared.grades, "result": prepared.result}
+        record = {"fingerprint": fingerprint, "grades": prepared.grades, "result": prepared.result}
         path = result_file(self.coursedir, self.assignment_id, prepared.student)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, record)

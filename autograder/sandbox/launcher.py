@@ -3,7 +3,8 @@
 Three ways, tried in order:
 - bubblewrap: a private read-only view of the system holding only the
   Python interpreter and the worker script (no course files, no other
-  submissions), no network, own process tree, an unprivileged user id;
+  submissions), no network, own process tree, an unprivileged user id
+  (unless the grader runs as root: the worker's user then maps to root);
 - namespaces (`unshare`): no network and an own process tree;
 - process: a separate process with resource limits only.
 Every way adds rlimits (memory, CPU, file size) and a new session, and a
@@ -139,8 +140,9 @@ def bubblewrap() -> Boundary:
         *readonly_binds(system + pythons),
         "--ro-bind", str(WORKER), SANDBOX_WORKER, "--chdir", "/tmp",
     ]
-    active = ("separate-process", "resource-limits", "private-filesystem", "no-network",
-              "process-isolation", "unprivileged-user")
+    active = ("separate-process", "resource-limits", "private-filesystem", "no-network", "process-isolation")
+    if os.geteuid() != 0:  # its user 65534 maps to the caller's: started by root, the worker is root outside
+        active += ("unprivileged-user",)
     # the working folder gets its own mount point: Python itself may live under /tmp
     return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER, workdir_mount=SANDBOX_WORKDIR)
 

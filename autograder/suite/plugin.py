@@ -3,8 +3,10 @@
 Fixtures:
 - `student`: the submission's globals; calls run in the sandboxed worker
   and come back as plain data or `Remote` proxies.
-- `rng`: a numpy Generator from the run's secret seed and the test's id,
-  so hidden inputs change every run but a given seed replays exactly.
+- `rng`: a numpy Generator from the assignment's seed (derived from the
+  course's grading secret) and the test's id within its file, so every
+  student meets the same hidden inputs, one test's draws never shift
+  another's, and a given seed replays them exactly.
 - `diagnose`: records a symptom (a known wrong pattern) the test observed;
   rubric misconceptions key on it.
 - `submitted_file`: reads a file handed in next to the notebook (a trained
@@ -16,14 +18,14 @@ Marker: `@pytest.mark.checkpoint("id")`, the rubric checkpoint of a test
 The `question` parameter of `test_checkpoint_question` (see `questions`)
 runs once per checkpoint question of the suite's rubric.toml.
 
-An instructor can run a suite by hand against one notebook:
-    pytest source_lib/a1_values/test_a1_values.py --submission NOTEBOOK
+An instructor can run a suite by hand against one notebook, with the hidden
+inputs of a course (`--course`), of a seed (`--seed`) or of the kit:
+    pytest source_lib/a1_values/test_a1_values.py --submission NOTEBOOK [--course DIR | --seed N]
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,7 @@ import numpy as np
 import pytest
 
 from ..course import data_files
+from ..hidden_inputs import HiddenInputs, hidden_inputs
 from ..rubric import load_rubric
 from ..sandbox import Boundary, Limits, Student, StudentSession, strongest_boundary
 from ..submission import Program, SubmissionError, read_submission
@@ -43,11 +46,13 @@ class GradingContext:
     """What one run of a suite grades, shared by the fixtures."""
 
     program: Program | None
-    seed: int
+    inputs: HiddenInputs | None  # None when run by hand: chosen for the suite's assignment when first needed
     limits: Limits | None = None
     boundary: Boundary | None = None
     files: tuple[Path, ...] = ()  # course data files the notebook reads
     sessions: list[StudentSession] = field(default_factory=list)
+    course: Path | None = None  # run by hand: the course whose secret the inputs derive from
+    seed: int | None = None  # run by hand: the seed given instead
 
 
 CONTEXT = pytest.StashKey[GradingContext]()
@@ -56,7 +61,9 @@ CONTEXT = pytest.StashKey[GradingContext]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("atomgpt", "hidden suites of the course kit")
     group.addoption("--submission", help="the notebook (or a folder with one) to grade")
-    group.addoption("--seed", type=int, help="seed of the hidden inputs (default: a new secret each run)")
+    group.addoption("--seed", type=int, help="seed of the hidden inputs, as a result records it (replays them)")
+    group.addoption("--course", help="nbgrader course folder whose grading secret the hidden inputs derive from "
+                                     "(default: the kit's secret, as `atomgpt grade` uses)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,17 +71,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "feedback(line): what the student reads about this test, for its docstring")
     if CONTEXT in config.stash or not config.getoption("--submission", None):
         return
-    seed = config.getoption("--seed")
     try:
         program = read_submission(Path(config.getoption("--submission")))
     except (SubmissionError, FileNotFoundError) as error:
         raise pytest.UsageError(str(error)) from None
-    config.stash[CONTEXT] = GradingContext(program, seed if seed is not None else secrets.randbits(63))
+    course = config.getoption("--course")
+    if course:
+        from ..classroom.config import course_root  # imported here: the classroom side imports this module
+
+        course = course_root(Path(course))
+    config.stash[CONTEXT] = GradingContext(program, None, course=course, seed=config.getoption("--seed"))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     context = config.stash.get(CONTEXT, None)
-    return [f"atomgpt: grading {context.program.notebook} with seed {context.seed}"] if context else []
+    return [f"atomgpt: grading {context.program.notebook}"] if context else []
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    context = config.stash.get(CONTEXT, None)
+    if context and context.inputs:
+        terminalreporter.write_line(f"atomgpt: {context.inputs.describe()}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -134,10 +151,24 @@ def submitted_file(request: pytest.FixtureRequest):
     return functools.partial(read_handed_in, context_of(request).program.notebook.parent)
 
 
+def inputs_of(request: pytest.FixtureRequest) -> HiddenInputs:
+    """The run's hidden inputs; run by hand, those of the suite's assignment in its kit (or course, or seed)."""
+    context = context_of(request)
+    if context.inputs is None:
+        suite = Path(request.path)
+        context.inputs = hidden_inputs(suite.parent.name, kit=suite.parent.parent.parent, course=context.course,
+                                       seed=context.seed)
+    return context.inputs
+
+
+def node_key(item: pytest.Item) -> str:
+    """A test's id within its file ("test_x.py::test_y[case]"), the same wherever pytest was started."""
+    return f"{Path(item.path).name}::{item.nodeid.split('::', 1)[1]}"
+
+
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
-    seed = context_of(request).seed
-    return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
+    return np.random.default_rng([inputs_of(request).seed, zlib.crc32(node_key(request.node).encode())])
 
 
 @pytest.fixture

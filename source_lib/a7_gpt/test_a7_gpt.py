@@ -63,6 +63,10 @@ INIT_STD = 0.08
 RTOL, ATOL = 1e-6, 1e-8  # the student's floats against the numpy reference
 LAYER_TABLES = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
 SAMPLE_NAMES = ["emma", "olivia", "ava", "mia", "liam", "noah", "zoe", "max", "ivy", "leo", "kai", "eva"]
+# Q1 and Q3 are read off the student's own checkpoint; an answer counts only when the checkpoint singles it
+# out, its best beating the runner-up by a gap the notebook's printout shows (3 decimals for Q1's
+# probabilities, 2 for Q3's attention weights), so a model where everything ties earns nothing.
+Q1_MARGIN, Q3_MARGIN = 0.005, 0.02
 
 
 # ------------------------------------------------------------ trusted reference (numpy, plain floats)
@@ -1092,6 +1096,12 @@ def checkpoint_for_question(submitted_file, question):
         raise AssertionError(f"{question} is graded against your checkpoint.json: {error}") from None
 
 
+def singled_out(scores, margin):
+    """The index of the score that beats every other by at least margin, or None when the top is a tie."""
+    first, second = np.argsort(scores)[::-1][:2]
+    return int(first) if scores[first] - scores[second] >= margin else None
+
+
 @pytest.mark.checkpoint("q1")
 def test_q1_letter_after_q(student, submitted_file):
     """Q1: the letter your model finds most likely after a name starts with 'q'."""
@@ -1100,8 +1110,11 @@ def test_q1_letter_after_q(student, submitted_file):
         'ANSWER_Q1 should be one lower-case letter, e.g. "z"'
     weights = checkpoint_for_question(submitted_file, "Q1")
     probs = softmax(ref_logits(weights, REFERENCE, [26, LETTERS.index("q")])[-1])[:26]
-    likely = {LETTERS[i] for i in range(26) if probs[i] >= probs.max() - 1e-6}
-    assert answer.strip().lower() in likely, \
+    best = singled_out(probs, Q1_MARGIN)
+    assert best is not None, \
+        "your checkpoint.json ranks no letter after 'q' clearly first (its top two tie), so no answer " \
+        "can be read off it: train the model and hand in the checkpoint.json its training cell writes"
+    assert answer.strip().lower() == LETTERS[best], \
         "ANSWER_Q1 is not the letter your checkpoint ranks first after 'q': read it off next_token_probs"
 
 
@@ -1125,7 +1138,9 @@ def test_q3_head_that_looks_at_bos(student, submitted_file):
     answer = check_answer(student, "ANSWER_Q3")
     assert isinstance(answer, int) and not isinstance(answer, bool), "ANSWER_Q3 should be an int from 0 to 3"
     weights = checkpoint_for_question(submitted_file, "Q3")
-    on_bos = bos_weights(weights)
-    likely = {h for h, w in enumerate(on_bos) if w >= max(on_bos) - 0.02}
-    assert answer in likely, \
+    best = singled_out(np.array(bos_weights(weights)), Q3_MARGIN)
+    assert best is not None, \
+        "in your checkpoint.json no head gives BOS clearly the most weight (the top two tie), so no answer " \
+        "can be read off it: train the model and hand in the checkpoint.json its training cell writes"
+    assert answer == best, \
         "ANSWER_Q3 is not the head of your checkpoint that looks at BOS most: read the first column of row 4"
