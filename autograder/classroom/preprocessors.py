@@ -2,9 +2,11 @@
 
 `GradeWithEngine` takes the place of nbgrader's `Execute` in `nbgrader
 autograde`: instead of running the notebook in a kernel where the student's
-code could rewrite the checks, it grades the sanitized notebook with the
-engine and records the scores as nbgrader reads them. `HideGraderNotes`
-runs first in `generate_feedback`.
+code could rewrite the checks, it puts the notebook back in the release's
+shape (as `atomgpt autograde` and `atomgpt grade` do, in place of
+nbgrader's sanitize steps), grades it with the engine and records the
+scores as nbgrader reads them. `HideGraderNotes` runs first in
+`generate_feedback`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import secrets
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
 from ..batch import cached_assignment
 from ..course import project_root
 from ..grading import grade_submission
+from ..restore import read_release, restore
 from .notebook import record_result, unscored, without_grader_notes
+from .record import release_notebook
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -36,10 +41,12 @@ class GradeWithEngine(NbGraderPreprocessor):
                              assignment.id)
             return unscored(nb), resources
         notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
-        result = grade_submission(assignment, notebook, name=info["student"], seed=secrets.randbits(63))
+        release = release_notebook(CourseDirectory(config=self.config), assignment.id)
+        result = grade_submission(assignment, notebook, name=info["student"], seed=secrets.randbits(63),
+                                  release=release)
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
                       assignment.rubric.auto_points)
-        return record_result(nb, result, assignment.rubric), resources
+        return record_result(restore(nb, read_release(release)).notebook, result, assignment.rubric), resources
 
 
 class HideGraderNotes(Preprocessor):
