@@ -193,14 +193,15 @@ class Restorer:
         cells = list(self.added.get(None, []))
         for name, slot in self.slots.items():
             if name not in self.filled:
-                if is_answer(slot) and not marks(slot).get("grade"):
-                    self.repairs.append(f"The answer cell {quote(slot)} was not in the notebook; code written "
-                                        "elsewhere in it is still graded.")
-                    continue
-                what = "answer cell" if is_answer(slot) else "cell"
-                self.repairs.append(f"The assignment's {what} {quote(slot)} was missing; it was put back "
-                                    "as released.")
-                self.filled[name] = slot
+                if is_answer(slot) and not marks(slot).get("grade"):  # its stub would undo code merged elsewhere
+                    self.repairs.append(f"The answer cell {quote(slot)} was not in the notebook; an empty one "
+                                        "takes its place, and code written elsewhere in the notebook is still graded.")
+                    self.filled[name] = fresh(slot, slot.cell_type, "", slot.metadata, slot.get("id"))
+                else:
+                    what = "answer cell" if is_answer(slot) else "cell"
+                    self.repairs.append(f"The assignment's {what} {quote(slot)} was missing; it was put back "
+                                        "as released.")
+                    self.filled[name] = slot
             cells.append(self.filled[name])
             cells += self.added.get(name, [])
         notebook = nbformat.from_dict({"cells": [], "metadata": copy.deepcopy(self.release.metadata),
