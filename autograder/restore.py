@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
@@ -58,7 +59,7 @@ def tags(cell: dict) -> list:
     return [t for t in found if isinstance(t, str)] if isinstance(found, list) else []
 
 
-def key(cell: dict):
+def key(cell: dict) -> str | tuple:
     """What names a release cell: its nbgrader grade id, else its type and text."""
     grade_id = marks(cell).get("grade_id")
     return grade_id if isinstance(grade_id, str) else (cell.get("cell_type"), text(cell))
@@ -81,7 +82,7 @@ def quote(cell: dict) -> str:
     return f'"{line[:50]}{"..." if len(line) > 50 else ""}"' if line else "(empty)"
 
 
-def fresh(cell: dict, cell_type: str, source: str, metadata: dict, cell_id=None) -> NotebookNode:
+def fresh(cell: dict, cell_type: str, source: str, metadata: dict, cell_id: str | None = None) -> NotebookNode:
     """A clean cell of a type: no outputs, attachments only where the type allows them."""
     made = {"cell_type": cell_type, "metadata": copy.deepcopy(metadata), "source": source}
     if cell_type == "code":
@@ -111,7 +112,7 @@ def carries_marks(cell: dict) -> bool:
     return (isinstance(metadata, dict) and "nbgrader" in metadata) or any(ROLE_TAGS.match(t) for t in tags(cell))
 
 
-def readable(cell) -> bool:
+def readable(cell: object) -> bool:
     return isinstance(cell, dict) and cell.get("cell_type") in CELL_TYPES
 
 
@@ -131,7 +132,7 @@ class Restorer:
     def add_own(self, cell: NotebookNode) -> None:
         self.added.setdefault(self.anchor, []).append(cell)
 
-    def take(self, cell) -> None:
+    def take(self, cell: object) -> None:
         if not readable(cell):
             self.repairs.append("A cell that Jupyter could not read (no known cell type) was left out.")
             return
@@ -152,15 +153,16 @@ class Restorer:
 
     def take_copy(self, cell: dict, slot: NotebookNode) -> None:
         if is_answer(slot):
-            self.repairs.append(f"Your cell {quote(cell)} is a copy of an answer cell (it kept its grading marks): "
-                                "the first one is graded as the answer, this one runs as your own code.")
+            self.repairs.append(f"Your cell {quote(cell)} carried the grading marks of an answer cell (copied or "
+                                "split from it): the first such cell is graded as the answer, this one runs as "
+                                "your own code.")
             self.add_own(own_cell(cell))
             return
         self.repairs.append(f"A copy of the assignment's cell {quote(slot)} was removed: the assignment's cells "
                             "count once.")
         self.keep_added_text(cell, slot)
 
-    def take_slot(self, cell: dict, slot: NotebookNode, name) -> None:
+    def take_slot(self, cell: dict, slot: NotebookNode, name: str | tuple) -> None:
         index = self.order[name]
         if index < self.furthest:
             self.repairs.append(f"The cell {quote(slot)} had been moved; it is graded in the assignment's place.")
@@ -236,5 +238,5 @@ def restore(handed_in: dict, release: NotebookNode) -> Restored:
     return Restored(restorer.notebook(), restorer.repairs)
 
 
-def read_release(path) -> NotebookNode:
+def read_release(path: Path) -> NotebookNode:
     return nbformat.read(path, as_version=4)

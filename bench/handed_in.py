@@ -67,7 +67,7 @@ def run(cases: int, minutes: float, class_size: int) -> dict:
                 try:
                     check_class(TOY_ROOT, "toy", template, batch, Path(work))
                 except Exception as error:  # a finding: recorded, and the run goes on
-                    kind = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+                    kind = f"{type(error).__name__}: {str(error).splitlines()[0][:1000] if str(error) else ''}"
                     findings.setdefault(kind, []).append(" | ".join(str(case) for case in batch))
             tried["cases"] += len(batch)
             tried["classes"] += 1

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import strategies as st
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 
 from autograder import restore
@@ -260,12 +261,18 @@ def gradebook_grades(course: Path, assignment_id: str) -> dict[str, dict[str, fl
                 for submission in gradebook.find_assignment(assignment_id).submissions}
 
 
-def nbgrader_command(course: Path, converter, assignment_id: str) -> None:
-    """An nbgrader command (Autograde, GenerateFeedback) run here as its app runs it; raises when it fails."""
+def nbgrader_command(course: Path, converter, assignment_id: str, cases: list[Case], writes: str) -> None:
+    """An nbgrader command (Autograde, GenerateFeedback) run here as its app runs it; fails naming the cases
+    it failed on (nbgrader removes what it was writing for them in `writes`/)."""
     config = load_config(course)
     config.CourseDirectory.assignment_id = assignment_id
     config.BaseConverter.force = True
-    converter(coursedir=CourseDirectory(config=config), config=config).start()
+    try:
+        converter(coursedir=CourseDirectory(config=config), config=config).start()
+    except NbGraderException:
+        failed = [str(case) for number, case in enumerate(cases)
+                  if not (course / writes / f"s{number}" / assignment_id).is_dir()]
+        raise AssertionError(f"nbgrader's {converter.__name__} failed on: {failed}") from None
 
 
 FEEDBACK_CELL = re.compile(r'Grade cell: <code>([^<]+)</code></span>\s*<span class="pull-right">\s*Score: ([\d.]+) /')
@@ -294,8 +301,8 @@ def check_class(kit: Path, assignment_id: str, template: Path, cases: list[Case]
     shutil.copytree(ours, theirs)
     run = autograde_class(kit, assignment_id, ours, workers=2, seed=SEED)
     assert not run.failed and sorted(run.results) == sorted(folders), run.failed
-    nbgrader_command(ours, GenerateFeedback, assignment_id)
-    nbgrader_command(theirs, Autograde, assignment_id)
+    nbgrader_command(ours, GenerateFeedback, assignment_id, cases, "feedback")
+    nbgrader_command(theirs, Autograde, assignment_id, cases, "autograded")
     loose, _ = grade_class(kit, assignment_id, [Job(s, f) for s, f in folders.items()], work / "loose", seed=SEED,
                            workers=2)
     release = restore.read_release(release_notebook(CourseDirectory(config=load_config(ours)), assignment_id))
