@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import logging.handlers
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -267,12 +268,19 @@ def nbgrader_command(course: Path, converter, assignment_id: str, cases: list[Ca
     config = load_config(course)
     config.CourseDirectory.assignment_id = assignment_id
     config.BaseConverter.force = True
+    command = converter(coursedir=CourseDirectory(config=config), config=config)
+    errors = logging.handlers.BufferingHandler(capacity=1000)
+    errors.setLevel(logging.ERROR)
+    command.log.addHandler(errors)
     try:
-        converter(coursedir=CourseDirectory(config=config), config=config).start()
+        command.start()
     except NbGraderException:
         failed = [str(case) for number, case in enumerate(cases)
                   if not (course / writes / f"s{number}" / assignment_id).is_dir()]
-        raise AssertionError(f"nbgrader's {converter.__name__} failed on: {failed}") from None
+        logged = "\n".join(record.getMessage() for record in errors.buffer)[-3000:]
+        raise AssertionError(f"nbgrader's {converter.__name__} failed on: {failed}\n{logged}") from None
+    finally:
+        command.log.removeHandler(errors)
 
 
 FEEDBACK_CELL = re.compile(r'Grade cell: <code>([^<]+)</code></span>\s*<span class="pull-right">\s*Score: ([\d.]+) /')
