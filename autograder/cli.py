@@ -20,7 +20,7 @@ from .build import BuildError, build, stale_files, tool_env
 from .build.cells import NotebookSourceError
 from .check import default_notebook, print_checks, run_checks
 from .classroom.autograde import autograde_class
-from .classroom.config import course_root
+from .classroom.config import CONFIG_NAME, course_root
 from .classroom.record import RESULTS
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
@@ -32,6 +32,7 @@ from .submission import SubmissionError
 from .suite.runner import SuiteError
 from .variants import VariantError
 
+COURSE_HELP = f"nbgrader course folder (default: this folder if it holds {CONFIG_NAME}, else the kit's course/)"
 GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
                  OSError, SandboxError, SubmissionError, SecretError)
 
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
 
     build_cmd = commands.add_parser("build", help="source_lib -> nbgrader course, assignments/, solutions/")
     build_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    build_cmd.add_argument("--course", type=Path, help="nbgrader course folder (default: ./course)")
+    build_cmd.add_argument("--course", type=Path, help=COURSE_HELP)
     build_cmd.add_argument("--check", action="store_true", help="only report generated files that are stale")
 
     grade = commands.add_parser("grade", help="grade submissions into DIR/<name>.json")
@@ -56,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     autograde = commands.add_parser(
         "autograde", help="grade a class in an nbgrader course: autograded/ and the gradebook, in parallel")
     autograde.add_argument("assignment")
-    autograde.add_argument("--course", type=Path, help="nbgrader course folder (default: ./course)")
+    autograde.add_argument("--course", type=Path, help=COURSE_HELP)
     autograde.add_argument("--student", action="append", help="only this student (repeatable)")
     autograde.add_argument("--force", action="store_true", help="regrade students whose submission did not change")
     autograde.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             for path in stale:
                 console.print(f"stale: {path} (run `atomgpt build`)")
             return 1 if stale else 0
-        for path in build(root, ids, args.course or root / "course"):
+        for path in build(root, ids, course_folder(args.course, root)):
             console.print(f"wrote {path.relative_to(root)}")
         return 0
     if args.command == "grade":
@@ -111,14 +112,25 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def course_folder(given: Path | None, root: Path) -> Path:
+    """As nbgrader sees it, the folder it runs in is the course when it holds nbgrader's config."""
+    if given is not None:
+        return given
+    return Path.cwd() if (Path.cwd() / CONFIG_NAME).is_file() else root / "course"
+
+
 def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int:
-    course = (args.course or root / "course").resolve()
+    course = course_folder(args.course, root).resolve()
     started = time.monotonic()
     run = autograde_class(
         root, args.assignment, course, force=args.force, students=args.student, workers=args.workers, seed=args.seed,
         progress=lambda student, result: console.print(f"autograded {student}: {result['score']:g}", highlight=False))
     for student, reason in sorted(run.failed.items()):
         console.print(f"[red]not graded[/red] {student}: {reason}", highlight=False)
+    for student, reason in sorted(run.refused.items()):
+        console.print(f"[yellow]nbgrader refuses[/yellow] {student}: {reason}; graded here with the reason in its "
+                      "feedback, but `nbgrader autograde` would report an error and record no grade",
+                      highlight=False)
     console.print(
         f"{len(run.results)} autograded, {len(run.unchanged)} unchanged since the last run (--force regrades "
         f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s ({run.inputs.describe()}); "

@@ -31,6 +31,11 @@ class Assignment:
         return self.folder / self.rubric.notebook
 
     @property
+    def release(self) -> Path:
+        """The student release the build writes: the shape a loose notebook is graded in."""
+        return self.folder.parent.parent / "assignments" / self.id / f"{self.id}.ipynb"
+
+    @property
     def variants(self) -> Path:
         return self.folder / "variants.toml"
 

@@ -36,13 +36,20 @@ def grade_submission(
     name: str,
     inputs: HiddenInputs,
     boundary: Boundary | None = None,
+    release: Path | None = None,
 ) -> dict:
-    """A Gradescope-style result; a broken submission scores zero, never raises."""
+    """A Gradescope-style result; a broken submission scores zero, never raises.
+
+    The notebook is graded in the shape of `release` (default: the kit's
+    release of the assignment, when built), so every way of grading repairs
+    it alike and says so in the result.
+    """
     started = time.monotonic()
     rubric = assignment.rubric
     boundary = boundary or strongest_boundary()
+    release = release or (assignment.release if assignment.release.is_file() else None)
     try:
-        program = read_submission(path, assignment.id)
+        program = read_submission(path, assignment.id, release)
     except SubmissionError as error:
         return zero_result(assignment, name=name, problem=f"Your submission could not be run: {error}",
                            sandbox=boundary.describe(), inputs=inputs)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .restore import read_release, restore
 from .sandbox import Cell
 
 MAGIC = re.compile(r"^(\s*)([%!?].*)$")
@@ -109,11 +110,17 @@ def plain_python(source: str) -> tuple[str, bool]:
     return "\n".join(lines), changed
 
 
-def read_submission(path: Path, assignment: str | None = None) -> Program:
+def read_submission(path: Path, assignment: str | None = None, release: Path | None = None) -> Program:
+    """The program to run; given the release, the notebook is first put back in its shape (see `restore`)."""
     notebook_path = find_notebook(Path(path), assignment)
     notebook = read_notebook(notebook_path)
     program = Program(notebook_path, [])
-    for index, cell in enumerate(notebook["cells"], start=1):
+    cells = notebook["cells"]
+    if release is not None:
+        restored = restore(notebook, read_release(release))
+        program.notes += restored.repairs
+        cells = restored.notebook.cells
+    for index, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or is_heavy(cell):
             continue
         source, changed = plain_python(cell_source(cell))

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny toy course that exercises the engine, and notebook writers."""
+"""Shared fixtures: a tiny toy course that exercises the engine (and an nbgrader course of it), and notebook
+writers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.build import generate_release, write_source
+from autograder.classroom.config import write_config
 from autograder.course import load_assignment
 from autograder.sandbox import Cell, Limits, StudentSession, strongest_boundary
 
@@ -18,6 +21,16 @@ TOY_ROOT = Path(__file__).resolve().parent / "toy_course"
 @pytest.fixture(scope="session")
 def toy():
     return load_assignment("toy", TOY_ROOT)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """A toy nbgrader course with its assignment generated, built once and copied by each test."""
+    course = tmp_path_factory.mktemp("template") / "course"
+    write_config(course, TOY_ROOT)
+    write_source(load_assignment("toy", TOY_ROOT), course)
+    generate_release(load_assignment("toy", TOY_ROOT), course)
+    return course
 
 
 def write_code_notebook(path: Path, *sources: str) -> Path:

@@ -267,4 +267,4 @@ def test_atomgpt_autograde_grades_the_class_into_nbgrader(collected: tuple[Path,
     assert f"{len(STUDENTS)} autograded" in done.stdout, done.stdout
     assert_scores(exported_scores(course), expected)
     pages = check_feedback(course, assignment, STUDENTS)
-    assert "could not be read as a notebook" in pages["broken"]
+    assert "is not a valid notebook: it is not JSON" in pages["broken"]

@@ -5,9 +5,11 @@ For each student who submitted:
    the assignment's suite, rubric and notebook, the due date and penalty
    settings, the hidden inputs: the course's grading secret or a given
    seed) and the gradebook still holds that run's scores, unless forced;
-2. in a grading process, build the student's autograded folder aside:
-   the files nbgrader would copy, the notebook through nbgrader's own
-   sanitizing steps, graded by the engine, scores written into its cells;
+2. in a grading process, build the student's autograded folder aside
+   (afresh, even when a grading process died while building it): the
+   files nbgrader would copy, and the notebook in the release's shape
+   (`restore`, as `nbgrader autograde` and `atomgpt grade` do), graded
+   by the engine, scores written into its cells;
 3. here, one student at a time: scores, comments and late penalty into the
    gradebook (read from the cells exactly as nbgrader's SaveAutoGrades
    reads them), the folder moved into place, the gradebook committed, then
@@ -35,7 +37,6 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.nbgraderformat import ValidationError
 from nbgrader.utils import find_all_files
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
@@ -46,13 +47,11 @@ from ..batch import Job, cached_assignment, run_jobs
 from ..course import Assignment, CourseError, load_assignment
 from ..grading import grade_submission, zero_result
 from ..hidden_inputs import HiddenInputs, hidden_inputs
+from ..restore import read_release, restore
+from ..submission import SubmissionError, read_notebook
 from .config import load_config
 from .notebook import cell_comments, cell_grades, record_result
-from .record import Prepared, Recorder, autograded_folder
-from .sanitize import sanitize
-
-# what reading or sanitizing a damaged notebook raises (not JSON, cells or nbgrader metadata broken)
-UNREADABLE = (ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError, MissingEntry, ValidationError)
+from .record import Prepared, Recorder, autograded_folder, release_notebook
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,7 @@ class ClassRun:
     results: dict[str, dict] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # graded here, but `nbgrader autograde` refuses them
 
 
 # ---------------------------------------------------------------- in a grading process
@@ -101,29 +101,36 @@ def copy_files(source: Path, target: Path, ignore: list[str], keep: set[str] = f
         shutil.copy(name, path)
 
 
-def graded_notebook(plan: Plan, autograde: Autograde, assignment: Assignment, job: Job, staged: Path):
-    """The submitted notebook, sanitized and graded; the release with zeros when it cannot be read."""
-    coursedir, steps = autograde.coursedir, autograde.sanitize_preprocessors
+def nbgrader_refusal(path: Path) -> str | None:
+    """Why `nbgrader autograde` stops at this notebook before any grading step runs, or None.
+
+    nbgrader reads each notebook with nbformat first; what nbformat cannot read, nbgrader reports as
+    an error for that student and leaves without an autograded notebook or feedback.
+    """
+    if not path.is_file():
+        return None  # nbgrader grades a missing notebook as zero itself
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as error:  # whatever nbformat raises, nbgrader reports it as an error for the student
+        return f"nbformat cannot read it ({type(error).__name__})"
+    return None
+
+
+def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path, release: Path):
+    """The submitted notebook in the release's shape, graded; the release with zeros when it cannot be read."""
     name = f"{assignment.id}.ipynb"
-    resources = {"nbgrader": {"student": job.name, "assignment": assignment.id, "notebook": assignment.id,
-                              "db_url": coursedir.db_url},
-                 "metadata": {"path": str(staged)}}
     submitted = job.path / name
-    problem = f"No {name} was submitted." if not submitted.is_file() else None
-    if problem is None:
-        try:
-            notebook = sanitize(steps, plan.config, nbformat.read(submitted, as_version=4), resources)
-        except UNREADABLE as error:
-            problem = (f"Your submission could not be run: {name} could not be read as a notebook "
-                       f"({type(error).__name__}). Open it in Jupyter, save it, and submit again.")
-    if problem is None:
-        (staged / name).write_text(json.dumps(notebook))  # what the engine reads; the graded notebook replaces it
-        result = grade_submission(assignment, staged / name, name=job.name, inputs=plan.inputs)
-    else:
-        release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / name
-        notebook = sanitize(steps, plan.config, nbformat.read(release, as_version=4), resources)
-        result = zero_result(assignment, name=job.name, problem=problem, inputs=plan.inputs)
-    return record_result(notebook, result, assignment.rubric), result
+    try:
+        if not submitted.is_file():
+            raise SubmissionError(f"No {name} was submitted.")
+        handed_in = read_notebook(submitted)
+    except SubmissionError as error:
+        result = zero_result(assignment, name=job.name, problem=f"Your submission could not be run: {error}",
+                              inputs=plan.inputs)
+        return record_result(read_release(release), result, assignment.rubric), result
+    shutil.copyfile(submitted, staged / name)  # graded beside the files handed in with it
+    result = grade_submission(assignment, staged / name, name=job.name, inputs=plan.inputs, release=release)
+    return record_result(restore(handed_in, read_release(release)).notebook, result, assignment.rubric), result
 
 
 def prepare_student(plan: Plan, job: Job) -> Prepared:
@@ -132,17 +139,20 @@ def prepare_student(plan: Plan, job: Job) -> Prepared:
     coursedir = autograde.coursedir
     assignment = cached_assignment(plan.kit, plan.assignment_id)
     staged = staging_folder(coursedir, job.name, assignment.id, plan.run)
+    shutil.rmtree(staged, ignore_errors=True)  # what a grading process that died here left
     staged.mkdir(parents=True)
     copy_files(job.path, staged, coursedir.ignore)
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
     copy_files(source, staged, coursedir.ignore, keep=set(autograde.exclude_overwriting.get(assignment.id, [])))
-    notebook, result = graded_notebook(plan, autograde, assignment, job, staged)
+    release = release_notebook(coursedir, assignment.id)
+    notebook, result = graded_notebook(plan, assignment, job, staged, release)
     nbformat.write(notebook, staged / f"{assignment.id}.ipynb")
     permissions = int(str(autograde.permissions), 8)
     for path in staged.rglob("*"):
         if path.is_file():
             path.chmod(permissions)
-    return Prepared(job.name, str(staged), cell_grades(notebook), cell_comments(notebook), result)
+    return Prepared(job.name, str(staged), cell_grades(notebook), cell_comments(notebook), result,
+                    nbgrader_refusal(job.path / f"{assignment.id}.ipynb"))
 
 
 # ---------------------------------------------------------------- folders and records
@@ -205,7 +215,7 @@ def check_course(coursedir: CourseDirectory, assignment: Assignment, gradebook: 
     except MissingEntry:
         raise CourseError(f"the gradebook ({coursedir.db_url}) has no notebook {assignment.id} in assignment "
                           f"{assignment.id}: {generate(assignment, coursedir)}") from None
-    release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment.id)) / f"{assignment.id}.ipynb"
+    release = release_notebook(coursedir, assignment.id)
     if not release.is_file():
         raise CourseError(f"{release} is missing: {generate(assignment, coursedir)}")
 
@@ -281,6 +291,8 @@ def autograde_class(
                 shutil.rmtree(prepared.staged, ignore_errors=True)
                 return
             run.results[job.name] = prepared.result
+            if prepared.refused:
+                run.refused[job.name] = prepared.refused
             progress(job.name, prepared.result)
 
         def failed(job: Job) -> None:

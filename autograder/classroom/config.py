@@ -30,7 +30,10 @@ c.CourseDirectory.course_id = "atomgpt"
 
 ENGINE_BLOCK = '''{begin}
 # `nbgrader autograde` (and formgrader's autograde button) grades with the engine:
-# student code runs in a sandboxed process, the hidden suite in this one.
+# student code runs in a sandboxed process, the hidden suite in this one. The engine
+# puts each notebook back in the release's shape itself, whatever a student did to
+# its cells, so nbgrader's sanitize steps (which refuse some such notebooks) are off.
+c.Autograde.sanitize_preprocessors = []
 c.Autograde.autograde_preprocessors = [
     "autograder.classroom.preprocessors.GradeWithEngine",
     "nbgrader.preprocessors.IgnorePattern",

@@ -2,10 +2,12 @@
 
 `GradeWithEngine` takes the place of nbgrader's `Execute` in `nbgrader
 autograde`: instead of running the notebook in a kernel where the student's
-code could rewrite the checks, it grades the sanitized notebook with the
-engine and records the scores as nbgrader reads them. Hidden inputs derive
-from the course's grading secret, as in `atomgpt autograde`, so either
-command gives a student the same grade. `HideGraderNotes` runs first in
+code could rewrite the checks, it puts the notebook back in the release's
+shape (as `atomgpt autograde` and `atomgpt grade` do, in place of
+nbgrader's sanitize steps), grades it with the engine and records the
+scores as nbgrader reads them. Hidden inputs derive from the course's
+grading secret, as in `atomgpt autograde`, so either command gives a
+student the same grade. `HideGraderNotes` runs first in
 `generate_feedback`.
 """
 
@@ -22,7 +24,9 @@ from ..batch import cached_assignment
 from ..course import project_root
 from ..grading import grade_submission
 from ..hidden_inputs import hidden_inputs
+from ..restore import read_release, restore
 from .notebook import record_result, unscored, without_grader_notes
+from .record import release_notebook
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -41,12 +45,13 @@ class GradeWithEngine(NbGraderPreprocessor):
                              assignment.id)
             return unscored(nb), resources
         notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
+        release = release_notebook(CourseDirectory(config=self.config), assignment.id)
         inputs = hidden_inputs(assignment.id, kit=root, course=Path(CourseDirectory(config=self.config).root),
                                seed=self.seed)
-        result = grade_submission(assignment, notebook, name=info["student"], inputs=inputs)
+        result = grade_submission(assignment, notebook, name=info["student"], inputs=inputs, release=release)
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
                       assignment.rubric.auto_points)
-        return record_result(nb, result, assignment.rubric), resources
+        return record_result(restore(nb, read_release(release)).notebook, result, assignment.rubric), resources
 
 
 class HideGraderNotes(Preprocessor):

@@ -36,10 +36,16 @@ class Prepared:
     grades: dict[str, float | None]
     comments: dict[str, str | None]
     result: dict
+    refused: str | None = None  # why `nbgrader autograde` would refuse the notebook, if it would
 
 
 def autograded_folder(coursedir: CourseDirectory, student: str, assignment_id: str) -> Path:
     return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment_id))
+
+
+def release_notebook(coursedir: CourseDirectory, assignment_id: str) -> Path:
+    """The notebook nbgrader released: the shape every submission is graded in."""
+    return Path(coursedir.format_path(coursedir.release_directory, ".", assignment_id)) / f"{assignment_id}.ipynb"
 
 
 def move_into_place(staged: Path, folder: Path) -> None:
