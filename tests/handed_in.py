@@ -32,10 +32,10 @@ from autograder.classroom.autograde import autograde_class
 from autograder.classroom.config import load_config
 from autograder.classroom.notebook import cell_grades, is_checks_cell
 from autograder.classroom.record import RESULTS, release_notebook
+from autograder.hidden_inputs import hidden_inputs
 
 HUGE = 2_000_000  # characters of printed output: more than any cap the grader sets
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
-SEED = 7
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
@@ -307,12 +307,12 @@ def check_class(kit: Path, assignment_id: str, template: Path, cases: list[Case]
     shutil.copytree(template, ours)
     folders = hand_in_class(ours, assignment_id, cases)
     shutil.copytree(ours, theirs)
-    run = autograde_class(kit, assignment_id, ours, workers=2, seed=SEED)
+    run = autograde_class(kit, assignment_id, ours, workers=2)  # the course's secret, as nbgrader autograde uses
     assert not run.failed and sorted(run.results) == sorted(folders), run.failed
     nbgrader_command(ours, GenerateFeedback, assignment_id, cases, "feedback")
     nbgrader_command(theirs, Autograde, assignment_id, cases, "autograded")
-    loose, _ = grade_class(kit, assignment_id, [Job(s, f) for s, f in folders.items()], work / "loose", seed=SEED,
-                           workers=2)
+    loose = grade_class(kit, assignment_id, [Job(s, f) for s, f in folders.items()], work / "loose",
+                        inputs=hidden_inputs(assignment_id, kit=kit, course=ours), workers=2)
     release = restore.read_release(release_notebook(CourseDirectory(config=load_config(ours)), assignment_id))
     in_gradebook, by_nbgrader = gradebook_grades(ours, assignment_id), gradebook_grades(theirs, assignment_id)
     for student, case in zip(folders, cases, strict=True):
