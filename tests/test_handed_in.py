@@ -20,6 +20,7 @@ from autograder.build import tool_env
 from autograder.classroom.autograde import Plan, prepare_student, staging_folder
 from autograder.classroom.config import load_config
 from autograder.classroom.record import RESULTS
+from autograder.hidden_inputs import HiddenInputs
 
 from .conftest import TOY_ROOT
 
@@ -138,7 +139,7 @@ def test_a_notebook_nbgrader_refuses_is_named_in_the_output(course):
 def test_a_grading_process_that_died_is_retried_from_a_clean_staging_folder(course):
     submit(course, "gina", handed_in(lambda cells: None))
     config = load_config(course)
-    plan = Plan(str(TOY_ROOT), "toy", 7, f"{os.getpid()}-retry", config)
+    plan = Plan(str(TOY_ROOT), "toy", HiddenInputs.given(7), f"{os.getpid()}-retry", config)
     job = Job("gina", course / "submitted" / "gina" / "toy")
     staged = staging_folder(CourseDirectory(config=config), "gina", "toy", plan.run)
     staged.mkdir(parents=True)
