@@ -912,9 +912,9 @@ def mean_loss(params, names, config):
     total = count = 0
     for name in names:
         tokens = wrap(encode(name, chars), bos)
-        n = min(config['block_size'], len(tokens) - 1)
-        total += sequence_loss(params, tokens, config).data * n
-        count += n
+        predictions = min(len(tokens) - 1, config['block_size'])
+        total += sequence_loss(params, tokens, config).data * predictions
+        count += predictions
     return total / count
 
 # %% tags=["heavy"]
