@@ -6,7 +6,7 @@ hidden is involved, and the result is advice, not a grade.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -15,8 +15,11 @@ from rich.table import Table
 
 from .course import Assignment
 from .grading import describe_cell_errors
-from .sandbox import StudentError, StudentSession, strongest_boundary
+from .sandbox import Limits, StudentError, StudentSession, strongest_boundary
 from .submission import read_submission
+
+CHECK_CELL_SECONDS = 60.0  # one check cell: still an end for an endless loop
+CHECK_BUDGET_SECONDS = 300.0  # the whole notebook and its checks
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,19 @@ def default_notebook(assignment_id: str) -> Path:
                             "give the notebook's path")
 
 
+def check_limits(limits: Limits) -> Limits:
+    """The grading limits, with the time a student's own check needs (scoring a trained model takes seconds)."""
+    return replace(limits, call_timeout=max(limits.call_timeout, CHECK_CELL_SECONDS),
+                   budget=max(limits.budget, CHECK_BUDGET_SECONDS))
+
+
 def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult], list[str]]:
+    """The visible checks, in a working folder with the course data and the files handed in beside the notebook."""
     program = read_submission(notebook, assignment.id)
-    session = StudentSession(program.cells, assignment.rubric.limits, strongest_boundary(),
-                             assignment.data_files)
+    beside = program.notebook.parent
+    handed_in = tuple(beside / name for name in assignment.rubric.hand_in if (beside / name).is_file())
+    session = StudentSession(program.cells, check_limits(assignment.rubric.limits), strongest_boundary(),
+                             assignment.data_files + handed_in)
     try:
         notes = program.notes + describe_cell_errors(session.load().cell_errors)
         results = []

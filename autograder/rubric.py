@@ -124,6 +124,7 @@ class Rubric:
     limits: Limits
     total: float = 100
     data: tuple[str, ...] = ()  # course data files shipped with the notebook (source_lib/data/)
+    hand_in: tuple[str, ...] = ()  # files the notebook writes and the student hands in beside it
 
     @property
     def auto_points(self) -> float:
@@ -209,7 +210,8 @@ def _parse(data: dict) -> Rubric:
     return Rubric(head["id"], head.get("title", head["id"]), head.get("notebook", f"{head['id']}.py"),
                   head.get("suite", f"test_{head['id']}.py"), checkpoints, manual, misconceptions,
                   Limits.from_table(data.get("limits", {})), float(head.get("points", 100)),
-                  tuple(str(name) for name in head.get("data", ())))
+                  tuple(str(name) for name in head.get("data", ())),
+                  tuple(str(name) for name in head.get("hand_in", ())))
 
 
 def _answer(checkpoint_id: str, table: dict | None) -> Answer | None:

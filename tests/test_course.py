@@ -200,7 +200,9 @@ def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_
     import numpy
 
     (tmp_path / "numpy").symlink_to(Path(numpy.__file__).parent)
-    for data in load_assignment(assignment_id, ROOT).data_files:
+    assignment = load_assignment(assignment_id, ROOT)
+    handed_in = [solution_path(assignment_id).parent / name for name in assignment.rubric.hand_in]
+    for data in [*assignment.data_files, *handed_in]:
         (tmp_path / data.name).write_bytes(data.read_bytes())
     cells = json.loads(solution_path(assignment_id).read_text())["cells"]
     code = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code" and not is_heavy(c))
@@ -208,8 +210,7 @@ def test_visible_checks_run_with_nothing_installed_but_numpy(assignment_id, tmp_
     runner = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); exec(open('notebook.py').read())"
     done = subprocess.run([sys.executable, "-S", "-c", runner], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    checks = load_assignment(assignment_id, ROOT).rubric.checkpoints
-    assert done.stdout.count("passed") >= len(checks)
+    assert done.stdout.count("passed") >= len(assignment.rubric.checkpoints)
 
 
 def test_no_two_suites_define_the_same_helper():
@@ -221,3 +222,14 @@ def test_no_two_suites_define_the_same_helper():
                       for node in ast.parse(load_assignment(a, ROOT).suite.read_text()).body
                       if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("test_"))
     assert defined and [name for name, count in defined.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("assignment_id", [a for a in IDS if load_assignment(a, ROOT).rubric.hand_in])
+def test_a_visible_check_fails_when_its_handed_in_file_is_missing(assignment_id, tmp_path):
+    """The grader gives 0 without the file; the visible check must not say "passed" either."""
+    assignment = load_assignment(assignment_id, ROOT)
+    alone = tmp_path / f"{assignment_id}.ipynb"
+    alone.write_bytes(solution_path(assignment_id).read_bytes())
+    results, _ = run_checks(assignment, alone)
+    failed = [r for r in results if not r.passed]
+    assert failed and all(any(name in r.message for name in assignment.rubric.hand_in) for r in failed)

@@ -41,8 +41,8 @@ BUG = "sub-reversed"  # the partly correct student's mistake
 CHEAT = "cheat-patch-testing"  # patches the checking libraries to hide its base bug
 STUDENTS = ("correct", "partial", "broken", "cheater")
 GRADED_NORMALLY = ("correct", "partial", "cheater")  # nbgrader itself refuses the broken notebook
-AUTO_POINTS = 85.0
-MAX_SCORE = 100.0  # 85 auto-graded points and 15 hand-graded ones, left ungraded here
+AUTO_POINTS = load_assignment(ASSIGNMENT, ROOT).rubric.auto_points
+MAX_SCORE = 100.0  # the auto-graded points and the hand-graded ones, left ungraded here
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 ATOMGPT = [sys.executable, "-m", "autograder"]
 

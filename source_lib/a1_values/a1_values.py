@@ -42,20 +42,20 @@
 #   submission, including awkward cases (shared sub-expressions, negative
 #   numbers, numbers on the left of an operator, ...).
 # - Along the way come **tiny checkpoints**: short questions. Three are
-#   graded automatically (you set a variable such as `ANSWER_Q1`), five are
+#   graded automatically (you set a variable such as `ANSWER_Q1`), seven are
 #   short written answers graded by hand.
 # - The whole notebook runs in a second or two. Run it top to bottom
 #   (*Kernel → Restart & Run All*) before you submit.
 #
 # | Part | Points |
 # |---|---|
-# | Task A: atomic operations | 25 |
-# | Task B: composed operations | 15 |
+# | Task A: atomic operations | 22 |
+# | Task B: composed operations | 12 |
 # | Task C: `graph_nodes` | 12 |
 # | Task D: `topological_order` | 13 |
 # | Milestone: micrograd's expression | 5 |
 # | Q1–Q3 (auto-graded) | 15 |
-# | SA1–SA5 (short answers, graded by hand) | 15 |
+# | SA1–SA7 (short answers, graded by hand) | 21 |
 # | **Total** | **100** |
 
 # %% [markdown]
@@ -142,6 +142,30 @@ print("loss after the nudge: ", round(nll(softmax(scores(w, b, x)), target), 4))
 # ### END SOLUTION
 
 # %% [markdown]
+# It is tempting to treat a GPT as one magical black box: text goes in,
+# text comes out, and what happens in between is beyond understanding. This
+# course takes the opposite view. The box is made of the small, ordinary
+# pieces listed above, and each of them can be built, tested and understood
+# on its own.
+#
+# **SA6 (short answer, 3 points).** Why is treating a GPT as one magical
+# black box a poor way to *learn* how it works? Give two reasons, each in a
+# sentence or two.
+
+# %% [markdown] tags=["manual:sa6"]
+# ### BEGIN SOLUTION
+# 1. A black box hides the mechanism: if all I can see is text in and text
+#    out, I can only describe *what* it does, never *why*, so I cannot
+#    predict when it will fail, debug it, or see what a change (more
+#    layers, more data, another learning rate) would do.
+# 2. It makes the system seem indivisible, as if it only worked as a whole.
+#    In fact it is a fixed arrangement of small computations (lookups,
+#    weighted sums, relu, exp, log) plus learned numbers; each piece can be
+#    built and checked on its own, and understanding the pieces and how they
+#    combine is understanding the whole.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## 2. Why we start from atomic operations
 #
 # Look again at the code above: every number in it came out of a handful of
@@ -194,10 +218,11 @@ for x in [-2.0, -0.5, 0.0, 0.7, 3.0]:
 # ## 3. Why a slow, transparent artifact
 #
 # The `Value` you build today holds **one** number. A GPT made of them
-# creates tens of thousands of Python objects for every training step; the
-# reference GPT of this course needs about 220 seconds of CPU for 1,000
-# steps. A tensor library such as PyTorch does the same mathematics on whole
-# arrays at once, in optimised compiled code, thousands of times faster.
+# creates tens of thousands of Python objects for every training step; a
+# step of the reference GPT of this course takes about a third of a second
+# of CPU (A7's 200 training steps take a little over a minute). A tensor library
+# such as PyTorch does the same mathematics on whole arrays at once, in
+# optimised compiled code, thousands of times faster.
 #
 # We choose slow on purpose:
 #
@@ -250,6 +275,40 @@ for x in [-2.0, -0.5, 0.0, 0.7, 3.0]:
 # Each assignment hands you what earlier ones built as reference code, so a
 # slip here never costs you points later. But everything later stands on the
 # graph you build now.
+#
+# ### What this course sets out to do, and what it does not
+#
+# The course is one path from first principles: from **computation**
+# (numbers that remember how they were made) through **gradients** (how
+# every number moves when another one does) and **learning** (parameters
+# that improve themselves) to **representations** (tokens as vectors) and
+# finally to **GPT behaviour** (a trained model that generates, and what
+# it has learned). Every step is built by you and used by the next.
+#
+# It is deliberately narrow. It is *not* a survey of AI, nor production
+# engineering (GPUs, tensor libraries, serving models at scale), nor prompt
+# engineering, nor retrieval or agents built around a model, nor advanced
+# interpretability research. All of those rest on the mechanism this course
+# builds, and they are easier to learn once you have built it.
+
+# %% [markdown]
+# **SA7 (short answer, 3 points).** In your own words: what does this course
+# set out to do, and name three things it deliberately does not cover. Why
+# does it make sense to leave them out of a first course?
+
+# %% [markdown] tags=["manual:sa7"]
+# ### BEGIN SOLUTION
+# It builds, from first principles, the whole chain that makes a GPT work:
+# scalar computations recorded as a graph, their derivatives, backpropagation,
+# learning by gradient steps (SGD, Adam), representations of tokens as
+# vectors, attention, and finally a trained GPT whose behaviour we can
+# examine. It does not survey AI in general, does not teach production
+# engineering (tensor libraries, GPUs, deployment), prompt engineering,
+# retrieval or agents, or advanced interpretability. Leaving them out keeps
+# the path short enough to build every step yourself; and each of those
+# topics uses the mechanism as a given, so they are easier to learn, and to
+# judge, once the mechanism is understood.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 5. The `Value` node

@@ -374,12 +374,15 @@ print("Python's recursion limit here:", sys.getrecursionlimit())
 #   `(node, True)` back, then push its children with `False`. Because the
 #   stack is last-in-first-out, all of the children are finished before
 #   `(node, True)` comes back up, and that is when the node joins the order.
-# - **Kahn's algorithm.** Count, for every node, how many users (parents) it
-#   has in the graph (`graph_nodes` gives you every node). Start a list of
-#   "ready" nodes with just the root. Repeatedly take a ready node, put it
-#   in the order, and decrease the count of each of its children (once per
-#   edge); a child whose count reaches zero has all of its users in the
-#   order, so it becomes ready. This produces the *reversed* topological
+# - **Kahn's algorithm.** Count, for every node, its **incoming edges**:
+#   how many times it appears in the `_children` of the nodes of the graph
+#   (`graph_nodes` gives you every node). A node used twice by the same
+#   parent, as `a` in `a * a`, has two incoming edges from that one parent,
+#   so count edges, not parents. Start a list of "ready" nodes with just the
+#   root. Repeatedly take a ready node, put it in the order, and decrease the
+#   count of each entry of its `_children` (once per edge); a child whose
+#   count reaches zero has all of its users in the order, so it becomes
+#   ready. This produces the *reversed* topological
 #   order directly, which is precisely the order backward needs.
 #
 # Either way, keep the **visited set** (or the counts): a node used twice
@@ -649,14 +652,22 @@ print("q2 format checks passed")
 # %% tags=["checks:deep_graphs"]
 parts = [Value(float(i % 7)) for i in range(5000)]
 total = sum(parts)                  # 5,000 add nodes, each on top of the previous one
-backward(total)
+try:
+    backward(total)
+except RecursionError:
+    raise AssertionError("backward hit Python's recursion limit on a graph 5,000 nodes deep: build the order "
+                         "with your own stack (or Kahn's algorithm), without recursion, as section 5 shows") from None
 assert all(part.grad == 1.0 for part in parts), "every term of a sum of 5,000 Values should get gradient 1"
 
 x = Value(1.0)
 v = x
 for _ in range(5000):
     v = v * 1.0001
-backward(v)
+try:
+    backward(v)
+except RecursionError:
+    raise AssertionError("backward hit Python's recursion limit on a chain of 5,000 multiplications: "
+                         "build the order without recursion, as section 5 shows") from None
 assert math.isclose(x.grad, 1.0001 ** 5000, rel_tol=1e-9), "a chain of 5,000 multiplications: wrong gradient"
 print("deep_graphs checks passed")
 
@@ -679,8 +690,8 @@ print("deep_graphs checks passed")
 # list of (node, children_done) pairs: popping (node, False) marks the node
 # visited and pushes (node, True) and then its children, so the node is
 # appended after all of them. A list can hold millions of entries, so the
-# depth of the graph no longer matters. (Kahn's algorithm, counting users
-# per node, is an equally good answer.)
+# depth of the graph no longer matters. (Kahn's algorithm, counting incoming
+# edges per node, is an equally good answer.)
 # ### END SOLUTION
 
 # %% [markdown]

@@ -449,8 +449,12 @@ print("q2 format checks passed")
 #   1 / (1 - 0.99) = 100 steps, with `beta2 = 0.99`). Dividing by its square
 #   root makes the step **independent of the gradient's scale**: a parameter
 #   whose gradients are always around 0.001 moves as fast as one whose
-#   gradients are around 100. Each step moves each parameter by *about* `lr`
-#   at most, whatever the units.
+#   gradients are around 100. A steady gradient moves a parameter by `lr`
+#   per step, whatever the units. A step can be larger when the gradient
+#   suddenly grows, because `m` (short memory) follows the jump faster than
+#   `v` (long memory): up to about 1.5 `lr` with these betas, since
+#   (1 − 0.85) / √(1 − 0.99) = 1.5. The cell after the next one measures
+#   both cases.
 # - `eps = 1e-8` only prevents a division by zero when a gradient has been 0
 #   so far. It is added **after** the square root.
 #
@@ -480,6 +484,28 @@ for step in range(6):
     m_hat_demo = m_demo / (1 - beta1_demo ** (step + 1))
     v_hat_demo = v_demo / (1 - beta2_demo ** (step + 1))
     print(f"{step:4d}   {m_demo:7.4f}   {m_hat_demo:6.4f}   {v_demo:7.4f}   {v_hat_demo:6.4f}")
+
+# %% [markdown]
+# How far does one step move a parameter, in units of `lr`? Here is the
+# step size `m_hat / (sqrt(v_hat) + eps)` along 500 steps of a steady
+# gradient, and along 500 steps of a tiny gradient (0.001) followed by a
+# sudden gradient of 1:
+
+
+# %%
+def largest_step(gradients, beta1=0.85, beta2=0.99, eps=1e-8):
+    """The largest |m_hat / (sqrt(v_hat) + eps)| along a run of gradients: Adam's step in units of lr."""
+    m_run = v_run = largest = 0.0
+    for step, g in enumerate(gradients):
+        m_run = beta1 * m_run + (1 - beta1) * g
+        v_run = beta2 * v_run + (1 - beta2) * g * g
+        m_hat_run, v_hat_run = m_run / (1 - beta1 ** (step + 1)), v_run / (1 - beta2 ** (step + 1))
+        largest = max(largest, abs(m_hat_run) / (math.sqrt(v_hat_run) + eps))
+    return largest
+
+
+print(f"steady gradient 1.0:           largest step {largest_step([1.0] * 500):.3f} lr")
+print(f"0.001 for 500 steps, then 1.0: largest step {largest_step([0.001] * 500 + [1.0]):.3f} lr")
 
 # %% [markdown]
 # The raw `v` starts at 0.01 for a gradient of size 1: without correction, the
@@ -527,11 +553,13 @@ assert math.isclose(m[0], 0.15 * 2.0) and math.isclose(v[0], 0.01 * 2.0 ** 2), \
     "m and v were not updated in place: m[i] = beta1 * m[i] + (1 - beta1) * g, v likewise with g ** 2"
 assert math.isclose(params[0].data, 0.99, abs_tol=1e-6), \
     "the first step should move a parameter by about lr against its gradient (bias-corrected)"
+assert params[2].data == 0.0, "a parameter whose gradient is 0 should not move"
+assert not 1.99 + 1e-4 < params[3].data < 2.0, \
+    "with a tiny gradient (1e-5) the step is far smaller than lr: eps belongs AFTER the square root, " \
+    "sqrt(v_hat) + eps, not inside it"
+assert 1.99 < params[3].data < 1.9901, "with a tiny gradient the step is still about lr: sqrt(v_hat) + eps"
 assert math.isclose(params[1].data, -0.99, abs_tol=1e-6), \
     "the first step moves a parameter by about lr whatever the size of its gradient"
-assert params[2].data == 0.0, "a parameter whose gradient is 0 should not move"
-assert 1.99 < params[3].data < 1.9901, \
-    "with a tiny gradient the step is still about lr: eps goes AFTER the square root, sqrt(v_hat) + eps"
 
 # a second step, compared with the formulas written out on plain floats
 grads_two = [0.5, 0.02, -3.0, 1e-5]
@@ -581,8 +609,9 @@ print("q3 format checks passed")
 # average of the squared gradients, i.e. their typical magnitude. If all
 # gradients of a parameter are multiplied by a factor c, m_hat scales by c and
 # sqrt(v_hat) also scales by |c|, so the ratio m_hat / sqrt(v_hat), and hence
-# the step, stays the same: its size is at most about lr and depends on how
-# *consistent* the gradient's sign is, not on its scale. In a GPT, gradients
+# the step, stays the same: its size is about lr for a steady gradient (up
+# to about 1.5 lr right after a sudden jump) and depends on how *consistent*
+# the gradient's sign is, not on its scale. In a GPT, gradients
 # of embeddings, attention weights and output weights can differ by orders of
 # magnitude; with SGD a single lr would be too large for some (divergence) and
 # too small for others (no progress). Adam gives every parameter its own

@@ -115,7 +115,7 @@ def matches(vector, numbers):
 # predicts the next one. The bigram model of A5 did it with one table
 # lookup: row = current token, out come the next-token scores. Everything
 # before the current token is invisible to it, which is why its held-out
-# loss stopped near 2.48 however long you trained.
+# loss stayed near the count model's 2.46, however long you trained.
 #
 # To do better, position *t* needs a summary of positions 0, 1, ..., *t*.
 # Which earlier positions matter depends on the content: after `"jo"` the
@@ -754,6 +754,34 @@ print("milestone checks passed")
 # except `xs[0]`. (Both the `zero_grad` call and the fresh graph matter:
 # gradients accumulate, so a second `backward` through nodes that still hold
 # the first one's gradients would add to them.)
+#
+# ### Attention does not know the order
+#
+# Attention takes a weighted sum over a **set** of positions: the weight of
+# position s depends on the query and on the key of s, never on where s
+# stands. So shuffle the tokens before the last one, keep the last one in
+# place, and the last output comes out the same (up to the rounding of
+# adding the same numbers in another order):
+
+# %%
+rng_o = random.Random(2)
+layer = {name: matrix(8, 8, 0.35, rng_o) for name in ['attn_wq', 'attn_wk', 'attn_wv', 'attn_wo']}
+tokens = [[rng_o.gauss(0, 1) for _ in range(8)] for _ in range(5)]
+shuffled = [tokens[2], tokens[0], tokens[3], tokens[1], tokens[4]]   # the earlier four permuted, the last kept
+last = [v.data for v in causal_self_attention([vec(*t) for t in tokens], layer, 2)[-1]]
+last_shuffled = [v.data for v in causal_self_attention([vec(*t) for t in shuffled], layer, 2)[-1]]
+print("last output:                         ", [round(x, 6) for x in last])
+print("last output, earlier tokens shuffled:", [round(x, 6) for x in last_shuffled])
+print("largest difference:", max(abs(a - b) for a, b in zip(last, last_shuffled, strict=True)))
+
+# %% [markdown]
+# For names that is a problem: reading the last "n" of "ann" and of "nan",
+# the last position would see the same set {a, n, n} and predict the same
+# next letter, although "ann" goes on as in "anna" and "nan" as in "nancy". **A7** fixes it with a second
+# embedding table, `wpe`, with one learned vector per *position*: each
+# token's vector becomes `wte[token] + wpe[position]`, so the same letter at
+# different positions gives different keys and values, and the order of the
+# name reaches attention.
 
 # %% [markdown]
 # ## What's next
@@ -764,4 +792,5 @@ print("milestone checks passed")
 # it becomes one block of a GPT: token and position embeddings, `rmsnorm`
 # before attention, a residual connection around it, an MLP block after it,
 # and a final projection to the 27 next-token scores. Then you train it on
-# names and watch it beat the bigram model.
+# names, score it on names it has never seen, and measure how long it has to
+# train to beat the bigram model.

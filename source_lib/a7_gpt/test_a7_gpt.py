@@ -1144,3 +1144,28 @@ def test_q3_head_that_looks_at_bos(student, submitted_file):
         "can be read off it: train the model and hand in the checkpoint.json its training cell writes"
     assert answer == best, \
         "ANSWER_Q3 is not the head of your checkpoint that looks at BOS most: read the first column of row 4"
+
+
+def similarities_to_a(weights):
+    """Cosine similarity of the wte row of 'a' with the row of every other letter."""
+    rows = weights["wte"][:26]
+    unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return {LETTERS[i]: float(unit[i] @ unit[0]) for i in range(1, 26)}
+
+
+@pytest.mark.checkpoint("q4")
+def test_q4_letter_nearest_to_a(student, submitted_file, diagnose):
+    """Q4: the letter whose wte row in your model is most similar (cosine) to the row of 'a'."""
+    answer = check_answer(student, "ANSWER_Q4")
+    assert isinstance(answer, str) and answer.strip().lower() in LETTERS and len(answer.strip()) == 1, \
+        'ANSWER_Q4 should be one lower-case letter, e.g. "z"'
+    if answer.strip().lower() == "a":
+        diagnose("q4-self-similarity")
+    weights = checkpoint_for_question(submitted_file, "Q4")
+    sims = similarities_to_a(weights)
+    # Within printing precision of the best; a model where more than two letters tie singles none out.
+    nearest = {letter for letter, sim in sims.items() if sim >= max(sims.values()) - 5e-4}
+    assert len(nearest) <= 2, "Q4 is graded against your checkpoint.json, and in it several letters are " \
+                              "equally near to 'a': hand in the checkpoint of a trained model"
+    assert answer.strip().lower() in nearest, \
+        "ANSWER_Q4 is not the letter your checkpoint puts nearest to 'a': read it off nearest_letters"
