@@ -33,6 +33,7 @@ ROLE_TAGS = re.compile(r"^(checks:|manual:|solution$)")  # tags the build gives 
 CELL_TYPES = ("code", "markdown", "raw")
 GRADING_FLAGS = ("grade", "solution", "locked", "task")
 VALID_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
+ATTACHMENT = re.compile(r"attachment:([^\s)\"'>]+)")
 
 
 @dataclass
@@ -209,7 +210,20 @@ class Restorer:
         notebook = nbformat.from_dict({"cells": [], "metadata": copy.deepcopy(self.release.metadata),
                                        "nbformat": 4, "nbformat_minor": self.release.nbformat_minor})
         notebook.cells = unique_ids([copy.deepcopy(cell) for cell in cells])
+        for cell in notebook.cells:
+            self.drop_missing_attachments(cell)
         return notebook
+
+    def drop_missing_attachments(self, cell: NotebookNode) -> None:
+        """A picture named `attachment:x` that the cell does not carry stops nbgrader's feedback: unlink it."""
+        if cell.cell_type != "markdown":
+            return
+        attached = cell.get("attachments") if isinstance(cell.get("attachments"), dict) else {}
+        missing = sorted({name for name in ATTACHMENT.findall(cell.source) if name not in attached})
+        if missing:
+            cell.source = ATTACHMENT.sub(lambda m: m.group(1) if m.group(1) in missing else m.group(0), cell.source)
+            self.repairs.append(f"Your cell {quote(cell)} showed a picture that is not attached to it "
+                                f"({', '.join(missing)}); the link was taken out so that your feedback can be shown.")
 
 
 def unique_ids(cells: list[NotebookNode]) -> list[NotebookNode]:

@@ -86,3 +86,16 @@ def test_restoring_is_total_and_a_fixpoint(case):
 def test_every_handed_in_notebook_gets_one_grade_in_every_record_and_every_way(template, cases):
     with tempfile.TemporaryDirectory() as work:
         check_class(TOY_ROOT, "toy", template, cases, Path(work))
+
+
+def test_a_picture_link_without_its_attachment_is_taken_out_so_feedback_can_be_shown():
+    """nbconvert refuses a markdown cell naming an attachment it does not carry; typing one must not cost feedback."""
+    from nbconvert import HTMLExporter
+
+    notebook = answered()
+    why = next(c for c in notebook["cells"] if c["metadata"]["nbgrader"].get("grade_id") == "why")
+    why["source"] = "It makes it positive, see ![sketch](attachment:sketch.png)"
+    restored = restore(notebook, RELEASE)
+    assert len(restored.repairs) == 1 and "sketch.png" in restored.repairs[0]
+    HTMLExporter().from_notebook_node(restored.notebook)  # raises on a missing attachment
+    assert restore(restored.notebook, RELEASE).repairs == []
