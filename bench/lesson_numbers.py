@@ -64,13 +64,13 @@ def bigram_numbers() -> dict[str, float]:
     saved = json.loads((ROOT / "solutions" / "a5_representations" / "bigram.json").read_text())
     trained = saved["logits"]
     return {
-        "count model of all names, held-out names": suite.held_out_nll(chars, bos, np.array(count_all)),
+        "count model of all names, held-out names": suite.table_nll(chars, bos, np.array(count_all)),
         "count model, A5 training split": a5["table_nll"](count, a5["train_docs"], chars, bos),
         "count model, A5 validation split": a5["table_nll"](count, a5["val_docs"], chars, bos),
-        "count model, held-out names": suite.held_out_nll(chars, bos, np.array(count)),
+        "count model, held-out names": suite.table_nll(chars, bos, np.array(count)),
         "A5 trained table, training split": a5["table_nll"](trained, a5["train_docs"], chars, bos),
         "A5 trained table, validation split": a5["table_nll"](trained, a5["val_docs"], chars, bos),
-        "A5 trained table, held-out names": suite.held_out_nll(chars, bos, np.array(trained)),
+        "A5 trained table, held-out names": suite.table_nll(chars, bos, np.array(trained)),
     }
 
 
@@ -79,7 +79,7 @@ def gpt_numbers(steps: list[int]) -> dict[str, float]:
     a7, suite = notebook_namespace("a7_gpt"), hidden_suite("a7_gpt")
 
     def held_out(params: dict) -> float:
-        return suite.held_out_nll({name: np.array([[p.data for p in row] for row in table])
+        return suite.checkpoint_nll({name: np.array([[p.data for p in row] for row in table])
                                    for name, table in params.items()})
 
     checkpoint, _, _ = a7["load_checkpoint"](str(ROOT / "solutions" / "a7_gpt" / "checkpoint.json"))
