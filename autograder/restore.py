@@ -22,6 +22,7 @@ notebook restores to itself with no repairs.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,4 +254,12 @@ def restore(handed_in: dict, release: NotebookNode) -> Restored:
 
 
 def read_release(path: Path) -> NotebookNode:
+    """The release notebook, read once per version of the file (each student is graded against it two or
+    three times); a copy, so a caller may change it."""
+    path = Path(path)
+    return copy.deepcopy(_parsed_release(str(path.resolve()), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_release(path: str, version: int) -> NotebookNode:
     return nbformat.read(path, as_version=4)
