@@ -20,6 +20,9 @@ def checkpoint_output(score: CheckpointScore) -> str:
     if score.skipped_because:
         return f"Not graded: {score.skipped_because}. Fix that first; this part is then graded on its own."
     lines = [f"{score.passed} of {score.total} checks passed."]
+    if score.explained_by:
+        lines.append(f"This part runs your code from earlier checkpoints together, and these are not yet right: "
+                     f"{'; '.join(score.explained_by)}. Fix them first: they explain failures here.")
     shown: list[str] = []
     for failure in score.failures:
         if failure not in shown:

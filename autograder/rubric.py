@@ -8,7 +8,12 @@ on the trusted side: they are never sent to the student's process.
 
 `proportional` gives points x passed/total, `all-or-nothing` gives the
 points only when every test passes. A checkpoint whose `requires` list
-names one that scored zero is skipped. A misconception is a pattern in
+names one that scored zero is skipped. `functions` names the graded
+code a checkpoint judges (functions, or the answer a question sets), and a milestone lists in
+`integrates` the checkpoints whose code it runs together: a mistake may
+cost points only on the checkpoints about its function and on the
+milestones that integrate them, and a milestone that loses points names
+the integrated checkpoints that explain it. A misconception is a pattern in
 the outcomes (symptoms the suite observed, tests that failed or passed)
 mapped to a sentence a student understands.
 """
@@ -64,6 +69,8 @@ class Checkpoint:
     requires: tuple[str, ...] = ()
     hint: str = ""
     answer: Answer | None = None  # set for an auto-graded checkpoint question
+    functions: tuple[str, ...] = ()  # the graded code its tests judge: functions, or a question's answer
+    integrates: tuple[str, ...] = ()  # for a milestone: the checkpoints whose code it runs together
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class CheckpointScore:
     failures: list[str] = field(default_factory=list)
     skipped_because: str | None = None
     misconceptions: list[Misconception] = field(default_factory=list)
+    explained_by: list[str] = field(default_factory=list)  # titles of integrated checkpoints short of full marks
 
     @property
     def full(self) -> bool:
@@ -136,6 +144,20 @@ class Rubric:
                 return checkpoint
         raise RubricError(f"{self.assignment}: no checkpoint {checkpoint_id!r} in rubric.toml")
 
+    def may_cost(self, checkpoint_id: str) -> set[str]:
+        """The checkpoints a mistake in `checkpoint_id`'s code may cost points on, and no others.
+
+        Those about the same functions (one function can have several
+        checkpoints) and the milestones that integrate any of them.
+        """
+        about = self.about_the_same_code(checkpoint_id)
+        return about | {c.id for c in self.checkpoints if about & set(c.integrates)}
+
+    def about_the_same_code(self, checkpoint_id: str) -> set[str]:
+        """The checkpoints that judge some of the functions `checkpoint_id` judges, itself included."""
+        own = self.checkpoint(checkpoint_id)
+        return {c.id for c in self.checkpoints if c.id == own.id or set(c.functions) & set(own.functions)}
+
     def score(self, outcomes: list[TestOutcome]) -> list[CheckpointScore]:
         """Scores each checkpoint in order, honouring `requires`."""
         known = {c.id for c in self.checkpoints}
@@ -165,6 +187,7 @@ class Rubric:
         result = CheckpointScore(checkpoint, round(checkpoint.points * fraction, 2), passed,
                                  len(mine), failures)
         if not result.full:
+            result.explained_by = [earlier[i].checkpoint.title for i in checkpoint.integrates if not earlier[i].full]
             result.misconceptions = [m for m in self.misconceptions
                                      if m.checkpoint == checkpoint.id and matches(m, outcomes)]
         return result
@@ -199,7 +222,8 @@ def _parse(data: dict) -> Rubric:
     head = data["assignment"]
     checkpoints = tuple(
         Checkpoint(c["id"], c["title"], float(c["points"]), c.get("partial", "proportional"),
-                   tuple(c.get("requires", ())), c.get("hint", ""), _answer(c["id"], c.get("answer")))
+                   tuple(c.get("requires", ())), c.get("hint", ""), _answer(c["id"], c.get("answer")),
+                   tuple(c.get("functions", ())), tuple(c.get("integrates", ())))
         for c in data.get("checkpoint", []))
     manual = tuple(ManualQuestion(m["id"], float(m["points"]), m["prompt"], m["rubric"])
                    for m in data.get("manual", []))
@@ -244,6 +268,15 @@ def _validate(rubric: Rubric, path: Path) -> None:
             if required not in seen:
                 problems.append(f"checkpoint {checkpoint.id} requires {required!r}, "
                                 "which must be a checkpoint listed before it")
+            elif required not in checkpoint.integrates:
+                problems.append(f"checkpoint {checkpoint.id} requires {required!r}, so it must also integrate it")
+        for integrated in checkpoint.integrates:
+            if integrated not in seen:
+                problems.append(f"checkpoint {checkpoint.id} integrates {integrated!r}, "
+                                "which must be a checkpoint listed before it")
+        if checkpoint.answer is None and not (checkpoint.functions or checkpoint.integrates):
+            problems.append(f"checkpoint {checkpoint.id}: name the graded code it judges (functions = [...]) "
+                            "or, for a milestone, the checkpoints it integrates")
         seen.add(checkpoint.id)
     for misconception in rubric.misconceptions:
         if misconception.checkpoint not in seen:

@@ -16,6 +16,7 @@ points = 100
 id = "base"
 title = "Base"
 points = 60
+functions = ["f"]
 
 [[checkpoint]]
 id = "strict"
@@ -23,6 +24,7 @@ title = "Strict"
 points = 30
 partial = "all-or-nothing"
 requires = ["base"]
+integrates = ["base"]
 
 [[manual]]
 id = "essay"
@@ -64,6 +66,34 @@ def test_a_checkpoint_is_skipped_when_what_it_requires_scored_zero(tmp_path):
     assert scores[1].score == 0 and "Base" in scores[1].skipped_because
 
 
+def test_a_milestone_names_the_integrated_checkpoints_that_explain_its_failure(tmp_path):
+    rubric = rubric_from(tmp_path)
+    broken = rubric.score([outcome("test_a", "base", True), outcome("test_b", "base", False),
+                           outcome("test_d", "strict", False)])
+    assert broken[1].explained_by == ["Base"]
+    alone = rubric.score([outcome("test_a", "base", True), outcome("test_d", "strict", False)])
+    assert alone[1].explained_by == []
+
+
+def test_a_mistake_may_cost_points_on_its_functions_and_the_milestones_that_integrate_them(tmp_path):
+    text = RUBRIC.replace('[[manual]]', """[[checkpoint]]
+id = "more_f"
+title = "More of f"
+points = 5
+functions = ["f", "g"]
+
+[[checkpoint]]
+id = "other"
+title = "Other"
+points = 5
+functions = ["h"]
+
+[[manual]]""").replace('points = 10\nprompt', 'points = 0\nprompt')
+    rubric = rubric_from(tmp_path, text)
+    assert rubric.may_cost("base") == {"base", "strict", "more_f"}
+    assert rubric.may_cost("other") == {"other"}
+
+
 def test_misconceptions_need_every_condition(tmp_path):
     rubric = rubric_from(tmp_path)
     seen = rubric.score([outcome("test_b", "base", False, ("flipped",)), outcome("test_d", "strict", True)])
@@ -81,6 +111,9 @@ def test_tests_marking_unknown_checkpoints_are_an_instructor_error(tmp_path):
     (('points = 60', 'points = 50'), "add up to 90"),
     (('partial = "all-or-nothing"', 'partial = "some"'), "partial must be one of"),
     (('requires = ["base"]', 'requires = ["later"]'), "requires 'later'"),
+    (('integrates = ["base"]', 'integrates = []'), "must also integrate it"),
+    (('integrates = ["base"]', 'integrates = ["base", "later"]'), "integrates 'later'"),
+    (('functions = ["f"]', ''), "checkpoint base: name the graded code"),
     (('checkpoint = "base"', 'checkpoint = "nope"'), "unknown checkpoint 'nope'"),
     (('id = "essay"', 'id = "base"'), "ids used twice"),
     (('title = "Base"', ''), "title"),
