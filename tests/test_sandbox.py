@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +28,8 @@ from autograder.sandbox import (
     StudentSession,
     StudentTimeout,
 )
-from autograder.sandbox.launcher import ALL_PROTECTIONS, strongest_boundary
+from autograder.sandbox.launcher import ALL_PROTECTIONS, SandboxError, prepare_child, strongest_boundary
+from autograder.sandbox.session import describe_exit
 from autograder.sandbox.worker import Worker
 
 CODE = '''
@@ -261,6 +267,57 @@ def test_printing_is_bounded(run_student):
                            "cells": [{"index": 1, "source": "print('x' * 10_000_000)"}]})
     assert reply["output"].startswith("x" * 100) and len(reply["output"]) < 200
     assert "more characters not shown" in reply["output"]
+
+
+def test_printing_past_the_cap_is_reported_as_an_incident(run_student):
+    session = run_student(CODE, output_chars=100)
+    assert Student(session).ANSWER == 42
+    assert session.incidents == []
+    Student(session).shout()
+    assert [(i.kind, i.what) for i in session.incidents] == [("output", "shout")]
+    assert "100 characters" in session.incidents[0].detail
+
+
+def working_boundaries() -> list:
+    """Every sandbox that works on this machine, strongest first."""
+    found = []
+    for name in ("bubblewrap", "namespaces", "process"):
+        try:
+            found.append(strongest_boundary(name))
+        except SandboxError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("boundary", working_boundaries(), ids=lambda b: b.name)
+def test_every_sandbox_gives_the_worker_a_private_working_folder(boundary):
+    name = f"notes-{os.getpid()}-{time.monotonic_ns()}.txt"
+    code = f"import os\ndef write():\n    open({name!r}, 'w').write('x')\n    return os.listdir('.')\n"
+    session = StudentSession([Cell(1, code)], Limits(call_timeout=2.0), boundary)
+    try:
+        assert Student(session).write() == [name]
+        workdir = session.workdir
+        assert (workdir / name).read_text() == "x"
+        assert not (Path(tempfile.gettempdir()) / name).exists() and not Path(name).exists()
+    finally:
+        session.close()
+    assert not workdir.exists()
+
+
+def test_a_call_cut_short_by_the_time_budget_says_so(run_student):
+    session = run_student(CODE, call_timeout=10.0, budget=1.0)
+    with pytest.raises(LimitReached, match="whole time budget of 1 s"):
+        Student(session).spin()
+    assert [i.kind for i in session.incidents] == ["budget"]
+
+
+def test_a_worker_past_its_cpu_time_is_told_so():
+    """The CPU soft limit sits below the hard one, so the kernel's SIGXCPU names the cause."""
+    boundary = strongest_boundary()
+    done = subprocess.run([*boundary.prefix, sys.executable, "-I", "-c", "while True: pass"],
+                          preexec_fn=functools.partial(prepare_child, Limits(budget=0.0), boundary.run_as),
+                          cwd=tempfile.gettempdir(), env=boundary.env, timeout=120)
+    assert describe_exit(done.returncode) == "it used up its CPU time"
 
 
 def test_student_exceptions_say_where(run_student):

@@ -67,20 +67,20 @@ class Boundary:
             "inactive": [p for p in ALL_PROTECTIONS if p not in self.active],
         }
 
-    def command(self, workdir: Path | None = None) -> list[str]:
+    def command(self, workdir: Path) -> list[str]:
         mount = []
-        if workdir and self.workdir_mount:
+        if self.workdir_mount:
             mount = ["--bind", str(workdir), self.workdir_mount, "--chdir", self.workdir_mount]
         return [*self.prefix, *mount, sys.executable, "-I", self.worker, *self.worker_args]
 
-    def start(self, limits: Limits, workdir: Path | None = None) -> subprocess.Popen:
-        """The worker; `workdir` (with the course data files) becomes its current folder."""
+    def start(self, limits: Limits, workdir: Path) -> subprocess.Popen:
+        """The worker, in its private working folder (with the course data files)."""
         return subprocess.Popen(
             self.command(workdir),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=workdir or tempfile.gettempdir(),
+            cwd=workdir,
             env=self.env,
             start_new_session=True,
             preexec_fn=functools.partial(prepare_child, limits, self.run_as),
@@ -101,15 +101,16 @@ def apply_rlimits(limits: Limits) -> None:
     import resource
 
     mb = 1024 * 1024
-    caps = [
-        (resource.RLIMIT_AS, limits.memory_mb * mb),
-        (resource.RLIMIT_CPU, int(limits.budget) + 5),
-        (resource.RLIMIT_FSIZE, limits.file_mb * mb),
-        (resource.RLIMIT_CORE, 0),
+    cpu = int(limits.budget) + 5
+    caps = [  # (soft, hard): past the CPU soft limit the kernel sends SIGXCPU, so the student is told why
+        (resource.RLIMIT_AS, limits.memory_mb * mb, limits.memory_mb * mb),
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, limits.file_mb * mb, limits.file_mb * mb),
+        (resource.RLIMIT_CORE, 0, 0),
     ]
-    for kind, value in caps:
+    for kind, soft, hard in caps:
         try:
-            resource.setrlimit(kind, (value, value))
+            resource.setrlimit(kind, (soft, hard))
         except (ValueError, OSError):
             pass
 

@@ -236,9 +236,13 @@ class StudentSession:
         if self.load_report is None:
             self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []))
 
-    def _working_folder(self) -> Path | None:
-        """A private folder with copies of the course data files the notebook reads."""
-        if not self.files or self.workdir is not None:
+    def _working_folder(self) -> Path:
+        """A private folder, with copies of the course data files the notebook reads.
+
+        Every sandbox gets one, so what a student's code writes never lands
+        in a folder that others share; it goes away with the session.
+        """
+        if self.workdir is not None:
             return self.workdir
         self.workdir = Path(tempfile.mkdtemp(prefix="atomgpt-work-"))
         for source in self.files:
@@ -332,6 +336,7 @@ class StudentSession:
             raise LimitReached(
                 f"not run: your code used the whole time budget of {self.limits.budget:g} s "
                 "for this submission")
+        budget_ends_first = remaining < timeout
         deadline = time.monotonic() + min(timeout, remaining)
         self.exchanges += 1  # attribute snapshots sent before this are out of date from now on
         try:
@@ -340,13 +345,16 @@ class StudentSession:
         except (BrokenPipeError, OSError, ValueError):
             reply = None
         if reply is None:
-            self._fail(what, timeout, deadline)
+            self._fail(what, timeout, deadline, budget_ends_first)
+        if reply.get("output_dropped") and message["op"] != "load":  # a notebook's own printing is not a call's
+            self._note("output", what, f"printed more than the {self.limits.output_chars:,} characters kept per call "
+                                       "(the rest was dropped)")
         return reply
 
     def _read(self, deadline: float) -> dict | None:
         return wire.read_frame(DeadlineReader(self.process.stdout.fileno(), deadline))
 
-    def _fail(self, what: str, timeout: float, deadline: float):
+    def _fail(self, what: str, timeout: float, deadline: float, budget_ends_first: bool):
         """The worker went silent or died: say which, and replace it."""
         process = self.process
         timed_out = time.monotonic() >= deadline - 0.01
@@ -355,6 +363,10 @@ class StudentSession:
         except subprocess.TimeoutExpired:
             exit_code = None
         self._stop()
+        if timed_out and budget_ends_first:
+            self._note("budget", what, f"the submission used its {self.limits.budget:g} s time budget")
+            raise LimitReached(f"{what} was stopped: your code used the whole time budget of "
+                               f"{self.limits.budget:g} s for this submission")
         if timed_out:
             self.hung.add(what)
             self._note("timeout", what, f"did not finish within {timeout:g} s (an endless loop?)")
@@ -397,6 +409,8 @@ def helper_source(function: Callable) -> str:
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "it stopped answering"
+    if code > 128 and code - 128 in signal.Signals._value2member_map_:
+        code = 128 - code  # bubblewrap reports a signal that ended the worker as 128 + its number
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         if name == "SIGXCPU":

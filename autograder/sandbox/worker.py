@@ -274,6 +274,8 @@ class Worker:
         finally:
             sys.stdout, sys.stderr = saved
         reply["output"] = capture.text()
+        if capture.dropped:
+            reply["output_dropped"] = capture.dropped
         return reply
 
     def describe(self, error: BaseException) -> dict:
