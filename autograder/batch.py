@@ -9,7 +9,6 @@ as a grader failure for that submission alone.
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
 import os
 import sys
@@ -20,7 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import load_assignment
+from .course import cached_assignment
+from .files import write_atomically
 from .grading import grade_submission
 from .hidden_inputs import HiddenInputs
 
@@ -52,23 +52,6 @@ def jobs_for(paths: Iterable[Path]) -> list[Job]:
         used.add(name)
         jobs.append(Job(name, Path(path)))
     return jobs
-
-
-def write_atomically(path: Path, data: dict) -> None:
-    replace_text(path, json.dumps(data, indent=2) + "\n")
-
-
-def replace_text(path: Path, text: str) -> None:
-    """Writes aside, then renames into place: a reader sees the old file or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
-@functools.cache
-def cached_assignment(root: str, assignment_id: str):
-    """An assignment's rubric, read once per grading process, not once per submission."""
-    return load_assignment(assignment_id, Path(root))
 
 
 def grade_to_file(root: str, assignment_id: str, job: Job, *, inputs: HiddenInputs, out: str) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .batch import grade_class, jobs_for
-from .build import BuildError, build, stale_files, tool_env
+from .build import BuildError, build, stale_files
 from .build.cells import NotebookSourceError
 from .check import default_notebook, print_checks, run_checks
 from .classroom.autograde import autograde_class
@@ -25,6 +25,7 @@ from .classroom.record import RESULTS
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
 from .hidden_inputs import SecretError, hidden_inputs
+from .nbgrader_tools import ToolError, tool_env
 from .report import class_table, print_table
 from .rubric import RubricError
 from .sandbox import SandboxError
@@ -33,7 +34,7 @@ from .suite.runner import SuiteError
 from .variants import VariantError
 
 COURSE_HELP = f"nbgrader course folder (default: this folder if it holds {CONFIG_NAME}, else the kit's course/)"
-GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, NotebookSourceError, VariantError,
+GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, ToolError, NotebookSourceError, VariantError,
                  OSError, SandboxError, SubmissionError, SecretError)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,3 +76,9 @@ def load_assignment(assignment_id: str, root: Path | None = None) -> Assignment:
         raise CourseError(f"unknown assignment {assignment_id!r} (known: {known})")
     rubric = load_rubric(folder / "rubric.toml")
     return Assignment(assignment_id, folder, rubric, data_files(folder, rubric))
+
+
+@functools.cache
+def cached_assignment(root: str, assignment_id: str) -> Assignment:
+    """An assignment's rubric, read once per grading process, not once per submission."""
+    return load_assignment(assignment_id, Path(root))

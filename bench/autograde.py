@@ -43,11 +43,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from autograder.build import generate_release, tool_env, write_source
+from autograder.build import generate_release, write_source
 from autograder.classroom.config import remove_engine, write_config
 from autograder.classroom.steps import export_grades, hand_in
 from autograder.course import Assignment, load_assignment, project_root
 from autograder.hidden_inputs import read_secret
+from autograder.nbgrader_tools import tool_env
 from autograder.variants import handed_in_with, solution_notebook, variant_submissions, write_notebook
 
 ASSIGNMENT = "a1_values"

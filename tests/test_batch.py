@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import Job, grade_class, jobs_for, write_atomically
+from autograder.batch import Job, grade_class, jobs_for
+from autograder.files import write_atomically
 from autograder.hidden_inputs import HiddenInputs
 
 SEED = HiddenInputs.given(1)

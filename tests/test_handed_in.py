@@ -16,11 +16,11 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 
 from autograder.batch import Job
-from autograder.build import tool_env
 from autograder.classroom.autograde import Plan, prepare_student, staging_folder
 from autograder.classroom.config import load_config
 from autograder.classroom.record import RESULTS
 from autograder.hidden_inputs import HiddenInputs
+from autograder.nbgrader_tools import tool_env
 
 from .conftest import TOY_ROOT
 

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import generate_release, tool_env, write_source
+from autograder.build import generate_release, write_source
 from autograder.classroom.config import write_config
 from autograder.classroom.steps import export_grades, hand_in
 from autograder.course import load_assignment
 from autograder.grading import grade_submission
 from autograder.hidden_inputs import SECRET_FILE, HiddenInputs, SecretError, hidden_inputs, read_secret
+from autograder.nbgrader_tools import tool_env
 from autograder.sandbox import strongest_boundary
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 

@@ -24,12 +24,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.build import tool_env, write_source
+from autograder.build import write_source
 from autograder.classroom.config import write_config
 from autograder.classroom.notebook import GRADER_ONLY, is_checks_cell
 from autograder.course import Assignment, load_assignment
 from autograder.grading import grade_submission
 from autograder.hidden_inputs import hidden_inputs
+from autograder.nbgrader_tools import tool_env
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
 from .conftest import ROOT
@@ -256,6 +257,9 @@ def test_nbgrader_autograde_grades_with_the_engine(collected: tuple[Path, dict[s
     assert len(failed) == 1 and "for student 'broken'" in failed[0], done.stderr[-6000:]
     assert_scores(exported_scores(course), expected)
     check_feedback(course, assignment, GRADED_NORMALLY)
+    again = run([*ATOMGPT, "autograde", ASSIGNMENT, "--course", str(course)], course, tmp_path)
+    assert f"1 autograded, {len(STUDENTS) - 1} unchanged" in again.stdout, again.stdout  # only the one nbgrader refused
+    assert_scores(exported_scores(course), expected)
 
 
 def test_atomgpt_autograde_grades_the_class_into_nbgrader(collected: tuple[Path, dict[str, bytes]],

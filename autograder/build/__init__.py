@@ -10,10 +10,8 @@ can spot stale files.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from ..classroom.config import write_config
 from ..course import Assignment, load_assignment
 from ..hidden_inputs import read_secret
+from ..nbgrader_tools import ToolError, run_nbgrader
 from .cells import course_notebook
 from .machine import course_content, own_kernel, pin_machine_details, same_content
 from .provided import read_master
@@ -45,20 +44,14 @@ def write_source(assignment: Assignment, course: Path) -> Path:
     return target
 
 
-def tool_env() -> dict:
-    """nbgrader calls helper programs (alembic) by name: put ours first on PATH."""
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path}
-
-
 def generate_release(assignment: Assignment, course: Path) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id, "--force",
-         "--log-level=WARN"],
-        cwd=course, capture_output=True, text=True, env=tool_env())
+    try:
+        run_nbgrader(["generate_assignment", assignment.id, "--force"], course)
+    except ToolError as error:
+        raise BuildError(str(error)) from None
     release = course / "release" / assignment.id / f"{assignment.id}.ipynb"
-    if done.returncode != 0 or not release.exists():
-        raise BuildError(f"nbgrader generate_assignment {assignment.id} failed:\n{done.stderr[-3000:]}")
+    if not release.exists():
+        raise BuildError(f"nbgrader generate_assignment {assignment.id} wrote no {release}")
     return release
 
 

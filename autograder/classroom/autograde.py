@@ -43,8 +43,8 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from .. import __version__
-from ..batch import Job, cached_assignment, run_jobs
-from ..course import Assignment, CourseError, load_assignment
+from ..batch import Job, run_jobs
+from ..course import Assignment, CourseError, cached_assignment, load_assignment
 from ..grading import grade_submission, zero_result
 from ..hidden_inputs import HiddenInputs, hidden_inputs
 from ..restore import read_release, restore
@@ -189,6 +189,17 @@ def assignment_digest(assignment: Assignment, coursedir: CourseDirectory, gradin
     return digest.hexdigest()
 
 
+def submission_fingerprint(common: str, folder: Path, coursedir: CourseDirectory) -> str:
+    """What a student's grade depends on: the assignment's digest and the files they handed in."""
+    return hashlib.sha256((common + files_digest(folder, coursedir.ignore)).encode()).hexdigest()
+
+
+def course_digest(assignment: Assignment, coursedir: CourseDirectory, config: Config, inputs: HiddenInputs) -> str:
+    """`assignment_digest` with the grading rules read from the course's gradebook."""
+    with open_gradebook(coursedir, assignment) as gradebook:
+        return assignment_digest(assignment, coursedir, grading_rules(gradebook, config, assignment.id), inputs)
+
+
 # ---------------------------------------------------------------- the gradebook
 
 
@@ -276,8 +287,7 @@ def autograde_class(
         fingerprints, jobs = {}, []
         for student, folder in submitted.items():
             remove_leftovers(coursedir, student, assignment_id)
-            fingerprints[student] = hashlib.sha256(
-                (common + files_digest(folder, coursedir.ignore)).encode()).hexdigest()
+            fingerprints[student] = submission_fingerprint(common, folder, coursedir)
             if not force and recorder.up_to_date(student, fingerprints[student]):
                 run.unchanged.append(student)
             else:

@@ -12,7 +12,7 @@ from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from ..batch import replace_text
+from ..files import replace_text
 
 CONFIG_NAME = "nbgrader_config.py"
 BEGIN = "# >>> atomgpt: managed by `atomgpt build`; edits inside this block are replaced"

@@ -7,12 +7,14 @@ shape (as `atomgpt autograde` and `atomgpt grade` do, in place of
 nbgrader's sanitize steps), grades it with the engine and records the
 scores as nbgrader reads them. Hidden inputs derive from the course's
 grading secret, as in `atomgpt autograde`, so either command gives a
-student the same grade. `HideGraderNotes` runs first in
-`generate_feedback`.
+student the same grade, and it leaves the same result file, so the next
+`atomgpt autograde` does not grade that student again. `HideGraderNotes`
+runs first in `generate_feedback`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
@@ -20,13 +22,13 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
-from ..batch import cached_assignment
-from ..course import project_root
+from ..course import Assignment, cached_assignment, project_root
 from ..grading import grade_submission
-from ..hidden_inputs import hidden_inputs
+from ..hidden_inputs import HiddenInputs, hidden_inputs
 from ..restore import read_release, restore
-from .notebook import record_result, unscored, without_grader_notes
-from .record import release_notebook
+from .autograde import course_digest, submission_fingerprint
+from .notebook import cell_grades, record_result, unscored, without_grader_notes
+from .record import release_notebook, write_record
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -35,6 +37,10 @@ class GradeWithEngine(NbGraderPreprocessor):
     kit = Unicode("", help="The course kit's folder (holding source_lib/); default: found from here").tag(config=True)
     seed = Integer(None, allow_none=True, help="Hidden inputs from this seed (a result's, to replay it) instead of "
                    "the course's grading secret").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.digests: dict[tuple, str] = {}
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -45,13 +51,25 @@ class GradeWithEngine(NbGraderPreprocessor):
                              assignment.id)
             return unscored(nb), resources
         notebook = Path(resources["metadata"]["path"]) / f"{info['notebook']}.ipynb"
-        release = release_notebook(CourseDirectory(config=self.config), assignment.id)
-        inputs = hidden_inputs(assignment.id, kit=root, course=Path(CourseDirectory(config=self.config).root),
-                               seed=self.seed)
+        coursedir = CourseDirectory(config=self.config)
+        release = release_notebook(coursedir, assignment.id)
+        inputs = hidden_inputs(assignment.id, kit=root, course=Path(coursedir.root), seed=self.seed)
         result = grade_submission(assignment, notebook, name=info["student"], inputs=inputs, release=release)
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
                       assignment.rubric.auto_points)
-        return record_result(restore(nb, read_release(release)).notebook, result, assignment.rubric), resources
+        graded = record_result(restore(nb, read_release(release)).notebook, result, assignment.rubric)
+        self.record(assignment, coursedir, inputs, info["student"], graded, result)
+        return graded, resources
+
+    def record(self, assignment: Assignment, coursedir: CourseDirectory, inputs: HiddenInputs, student: str,
+               graded, result: dict) -> None:
+        """The result file `atomgpt autograde` would leave (nbgrader's own steps then save the gradebook)."""
+        key = (assignment.id, json.dumps(inputs.record()))
+        if key not in self.digests:  # once per run: it reads the due date from the gradebook
+            self.digests[key] = course_digest(assignment, coursedir, self.config, inputs)
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment.id))
+        fingerprint = submission_fingerprint(self.digests[key], submitted, coursedir)
+        write_record(coursedir, assignment.id, student, fingerprint, cell_grades(graded), result)
 
 
 class HideGraderNotes(Preprocessor):

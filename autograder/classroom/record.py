@@ -22,7 +22,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties
 from traitlets.config import Config
 
-from ..batch import write_atomically
+from ..files import write_atomically
 
 RESULTS = "results"  # <course>/results/<assignment>/<student>.json: the engine's result per student
 
@@ -68,6 +68,18 @@ def read_record(path: Path) -> dict | None:
         return None
 
 
+def write_record(coursedir: CourseDirectory, assignment_id: str, student: str, fingerprint: str,
+                 grades: dict[str, float | None], result: dict) -> None:
+    """The result file that marks a student graded: what was graded (fingerprint), the scores, the result.
+
+    A later run skips the student while the fingerprint matches and the
+    gradebook still holds these scores, whichever command graded them.
+    """
+    path = result_file(coursedir, assignment_id, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, {"fingerprint": fingerprint, "grades": grades, "result": result})
+
+
 class Recorder:
     """One student's grading state in the course: whether it is up to date, and writing it, whole."""
 
@@ -109,10 +121,8 @@ class Recorder:
         except BaseException:
             self.gradebook.db.rollback()
             raise
-        record = {"fingerprint": fingerprint, "grades": prepared.grades, "result": prepared.result}
-        path = result_file(self.coursedir, self.assignment_id, prepared.student)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, record)
+        write_record(self.coursedir, self.assignment_id, prepared.student, fingerprint, prepared.grades,
+                     prepared.result)
 
     def store(self, prepared: Prepared, submitted: Path) -> None:
         """The gradebook rows nbgrader's Autograde would write, left uncommitted.

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from ..build import BuildError, tool_env
+from ..nbgrader_tools import run_nbgrader
 
 
 def hand_in(course: Path, assignment_id: str, folders: dict[str, Path], timestamp: str) -> None:
@@ -23,9 +21,6 @@ def hand_in(course: Path, assignment_id: str, folders: dict[str, Path], timestam
 
 def export_grades(course: Path) -> list[dict[str, str]]:
     """Runs `nbgrader export` in the course; the rows of the grades.csv it writes."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"], cwd=course,
-                          capture_output=True, text=True, env=tool_env())
-    if done.returncode != 0:
-        raise BuildError(f"nbgrader export failed in {course}:\n{done.stderr[-3000:]}")
+    run_nbgrader(["export"], course)
     with (course / "grades.csv").open(newline="") as grades:
         return list(csv.DictReader(grades))
