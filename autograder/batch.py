@@ -1,4 +1,4 @@
-"""Grades a class in parallel on local cores, one result file per submission.
+"""Grades a class in parallel on local cores (or a Dask cluster), one result file per submission.
 
 Each result is written to a temporary file and renamed into place, so a run
 killed halfway leaves whole results or none. A grading process that dies
@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import secrets
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -19,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cluster import HandedIn, KitSlice, run_on_cluster
 from .course import cached_assignment
 from .files import write_atomically
 from .grading import grade_submission
@@ -61,6 +64,13 @@ def grade_to_file(root: str, assignment_id: str, job: Job, *, inputs: HiddenInpu
     return result
 
 
+def grade_handed_in(kit: KitSlice, handed_in: HandedIn, *, inputs: HiddenInputs) -> dict:
+    """Runs on a cluster worker: one submission graded from the files that travelled with it."""
+    assignment = kit.unpack()
+    with tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
+        return grade_submission(assignment, handed_in.write(Path(folder)), name=handed_in.name, inputs=inputs)
+
+
 def grader_failure(job: Job, assignment_id: str) -> dict:
     return {
         "score": 0.0,
@@ -78,14 +88,17 @@ def grade_class(
     *,
     inputs: HiddenInputs,
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Callable[[Job, dict], None] = lambda job, result: None,
     grade: Callable[..., dict] = grade_to_file,
 ) -> dict[str, dict]:
     """Grades every job into out/<name>.json, all with the same hidden inputs; returns results by name.
 
     `grade(root, assignment_id, job, inputs=, out=)` runs in the grading
-    processes (a module-level function, so it can be sent to them). A submission that kills its grader twice is
-    reported as a grader failure.
+    processes (a module-level function, so it can be sent to them). With a
+    `scheduler` the class is graded on that Dask cluster instead, and the
+    results are written here. A submission that kills its grader again and
+    again is reported as a grader failure.
     """
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
@@ -94,13 +107,22 @@ def grade_class(
         results[job.name] = result
         progress(job, result)
 
-    def failed(job: Job) -> None:
-        failure = grader_failure(job, assignment_id)
-        write_atomically(out / f"{job.name}.json", failure)
-        finished(job, failure)
+    def arrived(job: Job, result: dict) -> None:
+        write_atomically(out / f"{job.name}.json", result)
+        finished(job, result)
 
-    run_jobs(jobs, functools.partial(grade, str(root), assignment_id, inputs=inputs, out=str(out)),
-             workers=workers, finished=finished, failed=failed)
+    def failed(job: Job) -> None:
+        arrived(job, grader_failure(job, assignment_id))
+
+    if scheduler:
+        assignment = cached_assignment(str(root), assignment_id)
+        run_on_cluster(scheduler, KitSlice.of(assignment, assignment.release), jobs,
+                       lambda job: HandedIn.read(job.name, job.path),
+                       functools.partial(grade_handed_in, inputs=inputs), run=secrets.token_hex(4),
+                       finished=arrived, failed=failed)
+    else:
+        run_jobs(jobs, functools.partial(grade, str(root), assignment_id, inputs=inputs, out=str(out)),
+                 workers=workers, finished=finished, failed=failed)
     return results
 
 

@@ -22,6 +22,7 @@ from .check import default_notebook, print_checks, run_checks
 from .classroom.autograde import autograde_class
 from .classroom.config import CONFIG_NAME, course_root
 from .classroom.record import RESULTS
+from .cluster import ClusterError
 from .course import CourseError, assignment_ids, load_assignment, project_root
 from .demo import run_demo
 from .hidden_inputs import SecretError, hidden_inputs
@@ -34,8 +35,12 @@ from .suite.runner import SuiteError
 from .variants import VariantError
 
 COURSE_HELP = f"nbgrader course folder (default: this folder if it holds {CONFIG_NAME}, else the kit's course/)"
-GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, ToolError, NotebookSourceError, VariantError,
-                 OSError, SandboxError, SubmissionError, SecretError)
+GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, ToolError, ClusterError, NotebookSourceError,
+                 VariantError, OSError, SandboxError, SubmissionError, SecretError)
+
+
+SCHEDULER_HELP = ("grade on this Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine's cores; "
+                  "its workers need only the kit installed")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--course", type=Path, help="use this nbgrader course's hidden inputs (default: the kit's)")
     grade.add_argument("--seed", type=int, help="replay a result's hidden inputs from its seed")
     grade.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
 
     autograde = commands.add_parser(
         "autograde", help="grade a class in an nbgrader course: autograded/ and the gradebook, in parallel")
@@ -62,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     autograde.add_argument("--student", action="append", help="only this student (repeatable)")
     autograde.add_argument("--force", action="store_true", help="regrade students whose submission did not change")
     autograde.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+    autograde.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     autograde.add_argument("--seed", type=int, help="hidden inputs from this seed, not the course's secret")
 
     check = commands.add_parser("check", help="run a notebook's visible checks, with hints")
@@ -100,10 +107,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
         inputs = hidden_inputs(assignment.id, kit=root, course=course_root(args.course) if args.course else None,
                                seed=args.seed)
-        results = grade_class(
-            root, assignment.id, jobs_for(args.paths), args.out, inputs=inputs, workers=args.workers,
-            progress=lambda job, result: console.print(f"graded {job.name}: {result['score']:g}",
-                                                       highlight=False))
+        jobs = jobs_for(args.paths)
+        progress = Progress(len(jobs), console, "graded")
+        results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
+                              scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result))
         print_table(class_table(assignment.rubric, results), console)
         console.print(f"{len(results)} results in {args.out} ({inputs.describe()})", highlight=False)
         return 0
@@ -111,6 +118,24 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return run_autograde(root, args, console)
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
     return 0
+
+
+class Progress:
+    """One line per graded submission, with how many are done, remain and failed."""
+
+    def __init__(self, total: int | None, console: Console, verb: str):
+        self.total, self.console, self.verb = total, console, verb
+        self.done = self.failed = 0
+
+    def expect(self, total: int) -> None:
+        self.total = total
+
+    def __call__(self, name: str, result: dict) -> None:
+        self.done += 1
+        self.failed += bool(result.get("extra_data", {}).get("grader_failure"))
+        failures = f", {self.failed} grader failures" if self.failed else ""
+        self.console.print(f"{self.verb} {name}: {result['score']:g} ({self.done} of {self.total} done{failures})",
+                           highlight=False, markup=False)
 
 
 def course_folder(given: Path | None, root: Path) -> Path:
@@ -123,9 +148,10 @@ def course_folder(given: Path | None, root: Path) -> Path:
 def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int:
     course = course_folder(args.course, root).resolve()
     started = time.monotonic()
-    run = autograde_class(
-        root, args.assignment, course, force=args.force, students=args.student, workers=args.workers, seed=args.seed,
-        progress=lambda student, result: console.print(f"autograded {student}: {result['score']:g}", highlight=False))
+    progress = Progress(None, console, "autograded")
+    run = autograde_class(root, args.assignment, course, force=args.force, students=args.student,
+                          workers=args.workers, scheduler=args.scheduler, seed=args.seed, progress=progress,
+                          planned=progress.expect)
     for student, reason in sorted(run.failed.items()):
         console.print(f"[red]not graded[/red] {student}: {reason}", highlight=False)
     for student, reason in sorted(run.refused.items()):

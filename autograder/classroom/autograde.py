@@ -9,7 +9,9 @@ For each student who submitted:
    (afresh, even when a grading process died while building it): the
    files nbgrader would copy, and the notebook in the release's shape
    (`restore`, as `nbgrader autograde` and `atomgpt grade` do), graded
-   by the engine, scores written into its cells;
+   by the engine, scores written into its cells. On a Dask cluster the
+   worker grades the files sent to it and returns the graded notebook;
+   the folder is then built here;
 3. here, one student at a time: scores, comments and late penalty into the
    gradebook (read from the cells exactly as nbgrader's SaveAutoGrades
    reads them), the folder moved into place, the gradebook committed, then
@@ -28,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +47,7 @@ from traitlets.config import Config
 
 from .. import __version__
 from ..batch import Job, run_jobs
+from ..cluster import HandedIn, KitSlice, run_on_cluster
 from ..course import Assignment, CourseError, cached_assignment, load_assignment
 from ..grading import grade_submission, zero_result
 from ..hidden_inputs import HiddenInputs, hidden_inputs
@@ -116,8 +120,11 @@ def nbgrader_refusal(path: Path) -> str | None:
     return None
 
 
-def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path, release: Path):
-    """The submitted notebook in the release's shape, graded; the release with zeros when it cannot be read."""
+def graded_notebook(inputs: HiddenInputs, assignment: Assignment, job: Job, beside: Path, release: Path):
+    """The submitted notebook in the release's shape, graded; the release with zeros when it cannot be read.
+
+    It is graded in the folder `beside`, which holds the files handed in with it.
+    """
     name = f"{assignment.id}.ipynb"
     submitted = job.path / name
     try:
@@ -126,33 +133,56 @@ def graded_notebook(plan: Plan, assignment: Assignment, job: Job, staged: Path, 
         handed_in = read_notebook(submitted)
     except SubmissionError as error:
         result = zero_result(assignment, name=job.name, problem=f"Your submission could not be run: {error}",
-                              inputs=plan.inputs)
+                              inputs=inputs)
         return record_result(read_release(release), result, assignment.rubric), result
-    shutil.copyfile(submitted, staged / name)  # graded beside the files handed in with it
-    result = grade_submission(assignment, staged / name, name=job.name, inputs=plan.inputs, release=release)
+    if beside != job.path:
+        shutil.copyfile(submitted, beside / name)
+    result = grade_submission(assignment, beside / name, name=job.name, inputs=inputs, release=release)
     return record_result(restore(handed_in, read_release(release)).notebook, result, assignment.rubric), result
 
 
+def graded_on_worker(inputs: HiddenInputs, kit: KitSlice, handed_in: HandedIn) -> tuple[dict, dict]:
+    """Runs on a cluster worker: the graded notebook (as plain data) and the result of one student."""
+    assignment = kit.unpack()
+    with tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
+        submitted = handed_in.write(Path(folder))
+        notebook, result = graded_notebook(inputs, assignment, Job(handed_in.name, submitted), submitted,
+                                           assignment.release)
+    return dict(notebook), result
+
+
 def prepare_student(plan: Plan, job: Job) -> Prepared:
-    """Runs in a grading process: builds the student's autograded folder aside."""
+    """Runs in a grading process: builds the student's autograded folder aside, graded there."""
+    assignment = cached_assignment(plan.kit, plan.assignment_id)
+    staged = staging_folder_with_files(plan, job)
+    release = release_notebook(converter(plan).coursedir, assignment.id)
+    return finish_staging(plan, job, staged, *graded_notebook(plan.inputs, assignment, job, staged, release))
+
+
+def staging_folder_with_files(plan: Plan, job: Job) -> Path:
+    """The student's autograded folder begun aside: the files nbgrader copies, the notebook still to come."""
     autograde = converter(plan)
     coursedir = autograde.coursedir
-    assignment = cached_assignment(plan.kit, plan.assignment_id)
-    staged = staging_folder(coursedir, job.name, assignment.id, plan.run)
+    staged = staging_folder(coursedir, job.name, plan.assignment_id, plan.run)
     shutil.rmtree(staged, ignore_errors=True)  # what a grading process that died here left
     staged.mkdir(parents=True)
     copy_files(job.path, staged, coursedir.ignore)
-    source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
-    copy_files(source, staged, coursedir.ignore, keep=set(autograde.exclude_overwriting.get(assignment.id, [])))
-    release = release_notebook(coursedir, assignment.id)
-    notebook, result = graded_notebook(plan, assignment, job, staged, release)
-    nbformat.write(notebook, staged / f"{assignment.id}.ipynb")
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", plan.assignment_id))
+    copy_files(source, staged, coursedir.ignore, keep=set(autograde.exclude_overwriting.get(plan.assignment_id, [])))
+    return staged
+
+
+def finish_staging(plan: Plan, job: Job, staged: Path, notebook, result: dict) -> Prepared:
+    """The graded notebook written into the staged folder, permissions as nbgrader sets them."""
+    autograde = converter(plan)
+    notebook = nbformat.from_dict(notebook)
+    nbformat.write(notebook, staged / f"{plan.assignment_id}.ipynb")
     permissions = int(str(autograde.permissions), 8)
     for path in staged.rglob("*"):
         if path.is_file():
             path.chmod(permissions)
     return Prepared(job.name, str(staged), cell_grades(notebook), cell_comments(notebook), result,
-                    nbgrader_refusal(job.path / f"{assignment.id}.ipynb"))
+                    nbgrader_refusal(job.path / f"{plan.assignment_id}.ipynb"))
 
 
 # ---------------------------------------------------------------- folders and records
@@ -259,8 +289,10 @@ def autograde_class(
     force: bool = False,
     students: list[str] | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     seed: int | None = None,
     progress: Callable[[str, dict], None] = lambda student, result: None,
+    planned: Callable[[int], None] = lambda count: None,
 ) -> ClassRun:
     """Grades every submitted (or the named) student whose grade is out of date; see the module's steps."""
     if not (course / "nbgrader_config.py").is_file():
@@ -293,6 +325,8 @@ def autograde_class(
             else:
                 jobs.append(Job(student, folder))
 
+        planned(len(jobs))
+
         def finished(job: Job, prepared: Prepared) -> None:
             try:
                 recorder.record(prepared, job.path, fingerprints[job.name])
@@ -309,5 +343,14 @@ def autograde_class(
             run.failed[job.name] = "the grader's process died twice while grading it; nothing was recorded"
             shutil.rmtree(staging_folder(coursedir, job.name, assignment_id, plan.run), ignore_errors=True)
 
-        run_jobs(jobs, functools.partial(prepare_student, plan), workers=workers, finished=finished, failed=failed)
+        if scheduler:
+            kit = KitSlice.of(assignment, release_notebook(coursedir, assignment_id))
+            run_on_cluster(scheduler, kit, jobs, lambda job: HandedIn.read(job.name, job.path),
+                           functools.partial(graded_on_worker, run.inputs), run=plan.run,
+                           finished=lambda job, graded: finished(job, finish_staging(
+                               plan, job, staging_folder_with_files(plan, job), *graded)),
+                           failed=failed)
+        else:
+            run_jobs(jobs, functools.partial(prepare_student, plan), workers=workers, finished=finished,
+                     failed=failed)
     return run
