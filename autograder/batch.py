@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cluster import HandedIn, KitSlice, run_on_cluster
+from .cluster import ONE_AT_A_TIME, HandedIn, KitSlice, run_on_cluster
 from .course import cached_assignment
 from .files import write_atomically
 from .grading import grade_submission
@@ -67,7 +67,7 @@ def grade_to_file(root: str, assignment_id: str, job: Job, *, inputs: HiddenInpu
 def grade_handed_in(kit: KitSlice, handed_in: HandedIn, *, inputs: HiddenInputs) -> dict:
     """Runs on a cluster worker: one submission graded from the files that travelled with it."""
     assignment = kit.unpack()
-    with tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
+    with ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
         return grade_submission(assignment, handed_in.write(Path(folder)), name=handed_in.name, inputs=inputs)
 
 

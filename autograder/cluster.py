@@ -19,6 +19,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from .course import Assignment, load_assignment
 
 ENGINE = Path(__file__).resolve().parent
 IN_FLIGHT_PER_THREAD = 4  # tasks handed to the scheduler ahead of the workers, per worker thread
+# pytest keeps global state: a worker started with several threads still grades one submission at a time
+ONE_AT_A_TIME = threading.Lock()
 
 
 @functools.cache

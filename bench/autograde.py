@@ -13,7 +13,11 @@ The ways, each started from an identical copy of one prepared course
 * stock: `nbgrader autograde` with nbgrader's own Execute step (the course's
   atomgpt block removed from nbgrader_config.py, so nbgrader's defaults apply);
 * engine-nbgrader: `nbgrader autograde` with the engine in place of Execute;
-* atomgpt: `atomgpt autograde`, the whole class in parallel.
+* atomgpt: `atomgpt autograde`, the whole class in parallel;
+* dask: `atomgpt autograde --scheduler` on a Dask LocalCluster of
+  single-threaded workers, one per core, started before the timing as a
+  standing cluster would be (its workers' memory is not in the command's
+  process tree).
 
 Only the grading command is timed (wall clock). Speed-ups are ratios of
 times measured in the same run, so they compare like with like on whatever
@@ -28,6 +32,7 @@ the same students and whether their scores agree.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -56,11 +61,12 @@ LOOP = "cheat-infinite-loop"
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 TARGET = 10.0  # atomgpt autograde at least this many times faster than stock nbgrader
 SAMPLE_SECONDS = 0.2
-WAYS = ("stock", "engine-nbgrader", "atomgpt")
+WAYS = ("stock", "engine-nbgrader", "atomgpt", "dask")
 LABELS = {
     "stock": "stock nbgrader",
     "engine-nbgrader": "nbgrader + engine",
     "atomgpt": "atomgpt autograde",
+    "dask": "atomgpt autograde on Dask",
 }
 
 
@@ -204,12 +210,14 @@ def measure(way: str, command: list[str], cwd: Path, log: Path) -> Measurement:
                        sampler.peak_processes if TreeSampler.available else None, str(log))
 
 
-def grading_command(way: str, course: Path, workers: int | None) -> tuple[list[str], Path]:
+def grading_command(way: str, course: Path, workers: int | None, scheduler: str | None) -> tuple[list[str], Path]:
     """The command and its working folder for one way."""
-    if way == "atomgpt":
+    if way in ("atomgpt", "dask"):
         script = Path(sys.executable).parent / "atomgpt"
         program = [str(script)] if script.is_file() else [sys.executable, "-m", "autograder"]
         command = [*program, "autograde", ASSIGNMENT, "--course", str(course), "--force"]
+        if way == "dask":
+            return command + ["--scheduler", scheduler], course
         return command + (["--workers", str(workers)] if workers else []), course
     return [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force", "--log-level=WARN"], course
 
@@ -248,6 +256,7 @@ class Report:
     mean_score: dict[str, float] = field(default_factory=dict)
     same_students: bool = True
     engine_ways_differ: list[str] | None = None
+    dask_differs: list[str] | None = None
     stock_differs: list[str] | None = None
 
     def ratio(self, way: str) -> float | None:
@@ -291,27 +300,48 @@ def run_benchmark(n: int, work: Path, *, workers: int | None, skip_stock: bool, 
         if way == "stock":
             remove_engine(courses[way])
     scores = {}
-    for way in ways:
-        command, cwd = grading_command(way, courses[way], workers)
-        console.print(f"running {way}: {shlex.join([Path(command[0]).name, *command[1:]])} ...", highlight=False)
-        measured = measure(way, command, cwd, work / f"{way}.log")
-        report.measurements[way] = measured
-        status = "" if measured.returncode == 0 else f" [red]exit code {measured.returncode}, see {measured.log}[/red]"
-        console.print(f"  done in {measured.seconds:.1f} s ({measured.seconds / n:.3f} s per submission){status}",
-                      highlight=False)
-        if measured.returncode != 0:  # the log goes with the work folder unless --keep
-            tail = Path(measured.log).read_text(errors="replace").splitlines()[-20:]
-            console.print("\n".join(tail), markup=False, highlight=False)
-        scores[way] = exported_scores(courses[way])
-        report.graded[way] = autograded(courses[way], students)
-        report.exported[way] = len(scores[way])
-        report.mean_score[way] = round(sum(scores[way].values()) / max(1, len(scores[way])), 3)
+    with contextlib.ExitStack() as stack:
+        scheduler = stack.enter_context(local_cluster(workers)) if "dask" in ways else None
+        for way in ways:
+            scores[way] = run_way(way, courses[way], workers, scheduler, work, report, students, console)
     report.same_students = all(set(s) == set(students) for s in scores.values())
     if "engine-nbgrader" in scores and "atomgpt" in scores:
         report.engine_ways_differ = differing(scores["engine-nbgrader"], scores["atomgpt"])
+    if "dask" in scores and "atomgpt" in scores:
+        report.dask_differs = differing(scores["dask"], scores["atomgpt"])
     if "stock" in scores and "atomgpt" in scores:
         report.stock_differs = differing(scores["stock"], scores["atomgpt"])
     return report
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None):
+    """A Dask cluster on this machine, single-threaded workers, one per core; yields its address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster:
+        yield cluster.scheduler_address
+
+
+def run_way(way: str, course: Path, workers: int | None, scheduler: str | None, work: Path, report: Report,
+            students: list[str], console: Console) -> dict[str, float]:
+    """Grades the class one way, timed; records what it graded; returns the exported scores."""
+    command, cwd = grading_command(way, course, workers, scheduler)
+    console.print(f"running {way}: {shlex.join([Path(command[0]).name, *command[1:]])} ...", highlight=False)
+    measured = measure(way, command, cwd, work / f"{way}.log")
+    report.measurements[way] = measured
+    status = "" if measured.returncode == 0 else f" [red]exit code {measured.returncode}, see {measured.log}[/red]"
+    console.print(f"  done in {measured.seconds:.1f} s ({measured.seconds / report.n:.3f} s per submission){status}",
+                  highlight=False)
+    if measured.returncode != 0:  # the log goes with the work folder unless --keep
+        tail = Path(measured.log).read_text(errors="replace").splitlines()[-20:]
+        console.print("\n".join(tail), markup=False, highlight=False)
+    scores = exported_scores(course)
+    report.graded[way] = autograded(course, students)
+    report.exported[way] = len(scores)
+    report.mean_score[way] = round(sum(scores.values()) / max(1, len(scores)), 3)
+    return scores
 
 
 def mib(value: float | None) -> str:
@@ -345,6 +375,11 @@ def print_report(report: Report, console: Console) -> None:
                       f"{report.exported['atomgpt']} students' scores agree"
                       + (f"; differ: {', '.join(report.engine_ways_differ)} (both draw hidden inputs from the "
                          "course's grading secret: a difference is a defect)" if report.engine_ways_differ else ""),
+                      highlight=False)
+    if report.dask_differs is not None:
+        console.print(f"on Dask vs on local cores: {report.exported['dask'] - len(report.dask_differs)} of "
+                      f"{report.exported['dask']} students' scores agree"
+                      + (f"; differ: {', '.join(report.dask_differs)} (a defect)" if report.dask_differs else ""),
                       highlight=False)
     if report.stock_differs is not None:
         console.print(f"stock vs engine: {len(report.stock_differs)} of {report.exported['stock']} students' scores "

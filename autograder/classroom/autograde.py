@@ -47,7 +47,7 @@ from traitlets.config import Config
 
 from .. import __version__
 from ..batch import Job, run_jobs
-from ..cluster import HandedIn, KitSlice, run_on_cluster
+from ..cluster import ONE_AT_A_TIME, HandedIn, KitSlice, run_on_cluster
 from ..course import Assignment, CourseError, cached_assignment, load_assignment
 from ..grading import grade_submission, zero_result
 from ..hidden_inputs import HiddenInputs, hidden_inputs
@@ -144,7 +144,7 @@ def graded_notebook(inputs: HiddenInputs, assignment: Assignment, job: Job, besi
 def graded_on_worker(inputs: HiddenInputs, kit: KitSlice, handed_in: HandedIn) -> tuple[dict, dict]:
     """Runs on a cluster worker: the graded notebook (as plain data) and the result of one student."""
     assignment = kit.unpack()
-    with tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
+    with ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="atomgpt-handed-in-") as folder:
         submitted = handed_in.write(Path(folder))
         notebook, result = graded_notebook(inputs, assignment, Job(handed_in.name, submitted), submitted,
                                            assignment.release)
