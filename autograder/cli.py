@@ -13,30 +13,22 @@ import sys
 import time
 from pathlib import Path
 
-from rich.console import Console
+from .course import CONFIG_NAME
 
-from .batch import grade_class, jobs_for
-from .build import BuildError, build, stale_files
-from .build.cells import NotebookSourceError
-from .check import default_notebook, print_checks, run_checks
-from .classroom.autograde import autograde_class
-from .classroom.config import CONFIG_NAME, course_root
-from .classroom.record import RESULTS
-from .cluster import ClusterError
-from .course import CourseError, assignment_ids, load_assignment, project_root
-from .demo import run_demo
-from .hidden_inputs import SecretError, hidden_inputs
-from .nbgrader_tools import ToolError, tool_env
-from .report import class_table, print_table
-from .rubric import RubricError
-from .sandbox import SandboxError
-from .submission import SubmissionError
-from .suite.runner import SuiteError
-from .variants import VariantError
-
+# A grader's own failure is one of these; each is looked up only if its module was loaded, so that
+# the command line imports what a command needs and no more (nbgrader, nbformat, pytest cost seconds).
+GRADER_ERRORS = [("autograder.build", "BuildError"), ("autograder.build.cells", "NotebookSourceError"),
+                 ("autograder.cluster", "ClusterError"), ("autograder.course", "CourseError"),
+                 ("autograder.hidden_inputs", "SecretError"), ("autograder.nbgrader_tools", "ToolError"),
+                 ("autograder.rubric", "RubricError"), ("autograder.sandbox.launcher", "SandboxError"),
+                 ("autograder.submission", "SubmissionError"), ("autograder.suite.runner", "SuiteError"),
+                 ("autograder.variants", "VariantError")]
 COURSE_HELP = f"nbgrader course folder (default: this folder if it holds {CONFIG_NAME}, else the kit's course/)"
-GRADER_ERRORS = (CourseError, RubricError, SuiteError, BuildError, ToolError, ClusterError, NotebookSourceError,
-                 VariantError, OSError, SandboxError, SubmissionError, SecretError)
+
+
+def grader_errors() -> tuple[type[BaseException], ...]:
+    loaded = [getattr(sys.modules[module], name) for module, name in GRADER_ERRORS if module in sys.modules]
+    return (OSError, *loaded)
 
 
 SCHEDULER_HELP = ("grade on this Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine's cores; "
@@ -83,8 +75,12 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def run(args: argparse.Namespace, console: Console) -> int:
+def run(args: argparse.Namespace, console) -> int:
+    from .course import assignment_ids, load_assignment, project_root
+
     if args.command == "check":
+        from .check import default_notebook, print_checks, run_checks
+
         assignment = load_assignment(args.assignment)
         results, notes = run_checks(assignment, args.notebook or default_notebook(assignment.id))
         print_checks(results, notes, console)
@@ -92,6 +88,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     root = project_root()
     ids = getattr(args, "assignments", None) or assignment_ids(root)
     if args.command == "build":
+        from .build import build, stale_files
+
         if args.check:
             stale = stale_files(root, ids)
             for path in stale:
@@ -101,29 +99,44 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.print(f"wrote {path.relative_to(root)}")
         return 0
     if args.command == "grade":
-        assignment = load_assignment(args.assignment, root)
-        missing = [str(p) for p in args.paths if not p.exists()]
-        if missing:
-            raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-        inputs = hidden_inputs(assignment.id, kit=root, course=course_root(args.course) if args.course else None,
-                               seed=args.seed)
-        jobs = jobs_for(args.paths)
-        progress = Progress(len(jobs), console, "graded")
-        results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
-                              scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result))
-        print_table(class_table(assignment.rubric, results), console)
-        console.print(f"{len(results)} results in {args.out} ({inputs.describe()})", highlight=False)
-        return 0
+        return run_grade(root, args, console)
     if args.command == "autograde":
         return run_autograde(root, args, console)
+    from .demo import run_demo
+
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
+    return 0
+
+
+def run_grade(root: Path, args: argparse.Namespace, console) -> int:
+    from .batch import grade_class, jobs_for
+    from .course import load_assignment
+    from .hidden_inputs import hidden_inputs
+    from .report import class_table, print_table
+
+    assignment = load_assignment(args.assignment, root)
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    course = None
+    if args.course:
+        from .classroom.config import course_root
+
+        course = course_root(args.course)
+    inputs = hidden_inputs(assignment.id, kit=root, course=course, seed=args.seed)
+    jobs = jobs_for(args.paths)
+    progress = Progress(len(jobs), console, "graded")
+    results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
+                          scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result))
+    print_table(class_table(assignment.rubric, results), console)
+    console.print(f"{len(results)} results in {args.out} ({inputs.describe()})", highlight=False)
     return 0
 
 
 class Progress:
     """One line per graded submission, with how many are done, remain and failed."""
 
-    def __init__(self, total: int | None, console: Console, verb: str):
+    def __init__(self, total: int | None, console, verb: str):
         self.total, self.console, self.verb = total, console, verb
         self.done = self.failed = 0
 
@@ -145,7 +158,10 @@ def course_folder(given: Path | None, root: Path) -> Path:
     return Path.cwd() if (Path.cwd() / CONFIG_NAME).is_file() else root / "course"
 
 
-def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int:
+def run_autograde(root: Path, args: argparse.Namespace, console) -> int:
+    from .classroom.autograde import autograde_class
+    from .classroom.record import RESULTS
+
     course = course_folder(args.course, root).resolve()
     started = time.monotonic()
     progress = Progress(None, console, "autograded")
@@ -166,12 +182,18 @@ def run_autograde(root: Path, args: argparse.Namespace, console: Console) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rich.console import Console
+
+    from .nbgrader_tools import tool_env
+
     args = parser().parse_args(argv)
     os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs helper programs (alembic) by name
     console = Console()
     try:
         return run(args, console)
-    except GRADER_ERRORS as error:
+    except Exception as error:
+        if not isinstance(error, grader_errors()):
+            raise
         print(f"atomgpt: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from pathlib import Path
 from .rubric import Rubric, load_rubric
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_NAME = "nbgrader_config.py"  # what makes a folder an nbgrader course
 
 
 class CourseError(Exception):

@@ -23,18 +23,43 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-from nbformat import NotebookNode
 
 ROLE_TAGS = re.compile(r"^(checks:|manual:|solution$)")  # tags the build gives the release's graded cells
 CELL_TYPES = ("code", "markdown", "raw")
 GRADING_FLAGS = ("grade", "solution", "locked", "task")
 VALID_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 ATTACHMENT = re.compile(r"attachment:([^\s)\"'>]+)")
+
+
+class NotebookNode(dict):
+    """A notebook, cell or metadata table whose keys read as attributes, like nbformat's.
+
+    Grading uses this one: importing nbformat (and the jsonschema it loads)
+    would cost every grading command most of a second before it starts.
+    Where a notebook is written, `nbformat.from_dict` takes it as it is.
+    """
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        self[name] = value
+
+
+def from_dict(value):
+    """Dicts inside value, at any depth, as NotebookNodes."""
+    if isinstance(value, dict):
+        return NotebookNode({key: from_dict(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return [from_dict(item) for item in value]
+    return value
 
 
 @dataclass
@@ -94,7 +119,7 @@ def fresh(cell: dict, cell_type: str, source: str, metadata: dict, cell_id: str 
     cell_id = cell_id or cell.get("id")
     if isinstance(cell_id, str):
         made["id"] = cell_id
-    return nbformat.from_dict(made)
+    return from_dict(made)
 
 
 def own_cell(cell: dict, source: str | None = None) -> NotebookNode:
@@ -208,8 +233,8 @@ class Restorer:
                     self.filled[name] = slot
             cells.append(self.filled[name])
             cells += self.added.get(name, [])
-        notebook = nbformat.from_dict({"cells": [], "metadata": copy.deepcopy(self.release.metadata),
-                                       "nbformat": 4, "nbformat_minor": self.release.nbformat_minor})
+        notebook = from_dict({"cells": [], "metadata": copy.deepcopy(self.release.metadata),
+                              "nbformat": 4, "nbformat_minor": self.release.nbformat_minor})
         notebook.cells = unique_ids([copy.deepcopy(cell) for cell in cells])
         for cell in notebook.cells:
             self.drop_missing_attachments(cell)
@@ -262,4 +287,12 @@ def read_release(path: Path) -> NotebookNode:
 
 @functools.lru_cache(maxsize=16)
 def _parsed_release(path: str, version: int) -> NotebookNode:
-    return nbformat.read(path, as_version=4)
+    """nbformat 4, as nbgrader writes releases; an older format is upgraded by nbformat."""
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    if notebook.get("nbformat") != 4:
+        import nbformat
+
+        notebook = nbformat.read(path, as_version=4)
+    for cell in notebook["cells"]:
+        cell["source"] = text(cell)  # the file keeps it as a list of lines; nbformat's reader joins them too
+    return from_dict(notebook)

@@ -15,9 +15,9 @@ import nbformat
 import pytest
 
 from autograder.build import generate_release, write_source
-from autograder.classroom.config import CONFIG_NAME, write_config
+from autograder.classroom.config import write_config
 from autograder.classroom.steps import export_grades, hand_in
-from autograder.course import load_assignment
+from autograder.course import CONFIG_NAME, load_assignment
 from autograder.nbgrader_tools import tool_env
 
 from .conftest import TOY_ROOT

@@ -134,11 +134,12 @@ def graded_notebook(inputs: HiddenInputs, assignment: Assignment, job: Job, besi
     except SubmissionError as error:
         result = zero_result(assignment, name=job.name, problem=f"Your submission could not be run: {error}",
                               inputs=inputs)
-        return record_result(read_release(release), result, assignment.rubric), result
+        return record_result(nbformat.from_dict(read_release(release)), result, assignment.rubric), result
     if beside != job.path:
         shutil.copyfile(submitted, beside / name)
     result = grade_submission(assignment, beside / name, name=job.name, inputs=inputs, release=release)
-    return record_result(restore(handed_in, read_release(release)).notebook, result, assignment.rubric), result
+    restored = nbformat.from_dict(restore(handed_in, read_release(release)).notebook)
+    return record_result(restored, result, assignment.rubric), result
 
 
 def graded_on_worker(inputs: HiddenInputs, kit: KitSlice, handed_in: HandedIn) -> tuple[dict, dict]:

@@ -12,9 +12,9 @@ from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from ..course import CONFIG_NAME
 from ..files import replace_text
 
-CONFIG_NAME = "nbgrader_config.py"
 BEGIN = "# >>> atomgpt: managed by `atomgpt build`; edits inside this block are replaced"
 END = "# <<< atomgpt"
 

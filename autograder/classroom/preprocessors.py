@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -57,7 +58,8 @@ class GradeWithEngine(NbGraderPreprocessor):
         result = grade_submission(assignment, notebook, name=info["student"], inputs=inputs, release=release)
         self.log.info("%s: %g of %g auto-graded points", info["student"], result["score"],
                       assignment.rubric.auto_points)
-        graded = record_result(restore(nb, read_release(release)).notebook, result, assignment.rubric)
+        graded = record_result(nbformat.from_dict(restore(nb, read_release(release)).notebook), result,
+                               assignment.rubric)
         self.record(assignment, coursedir, inputs, info["student"], graded, result)
         return graded, resources
 
