@@ -2,7 +2,7 @@
 
 The acceptance test grades one buggy a3 notebook, handed in by two students, through `nbgrader
 autograde`, `atomgpt autograde` and `atomgpt grade`, twice each: its grade depends on the hidden
-inputs (bfs-order scores 63 or 66 depending on them), so one grade everywhere means one set of
+inputs (bfs-order scores 65, 68 or 71 depending on them), so one grade everywhere means one set of
 inputs everywhere.
 """
 

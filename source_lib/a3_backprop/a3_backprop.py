@@ -735,18 +735,26 @@ def zero_grad(nodes):
 # %% tags=["checks:zero_grad"]
 a, b = Value(2.0), Value(5.0)
 c = a * b + a
-backward(c)
 nodes = graph_nodes(c)
+for node in nodes:
+    node.grad = 7.0                   # old gradients, as an earlier backward leaves them
 zero_grad(nodes)
 assert all(node.grad == 0.0 for node in nodes), "zero_grad should set grad = 0.0 on every node in the list"
 assert a.data == 2.0 and b.data == 5.0 and c.data == 12.0, "zero_grad must not change any data"
 
+# This part runs your backward (if it raises, make the checks of Task A pass first)
+# and compares it only with itself: it checks zero_grad, not backward.
 backward(c)
-assert a.grad == 6.0 and b.grad == 2.0, \
+first = [node.grad for node in nodes]
+backward(c)                           # the grads are stale now
+zero_grad(nodes)
+backward(c)
+assert [node.grad for node in nodes] == first, \
     "after zero_grad on every node, backward should give the same gradients as a first call"
 
 params = [Value(1.0), Value(2.0), Value(3.0)]
-backward(params[0] * params[1] + params[2])
+for p in params:
+    p.grad = 0.5
 zero_grad(params)
 assert [p.grad for p in params] == [0.0, 0.0, 0.0], "zero_grad(params) should clear each parameter given"
 zero_grad([])
@@ -847,6 +855,26 @@ def grad_of(f, xs):
     ### END SOLUTION
 
 # %% tags=["checks:grad_of"]
+def wiggle(a, b, c):
+    return (a * b).exp() / (c * c + 1) + (a - c).relu() * b.log()
+
+
+xs = [0.3, 1.7, -0.8]
+by_differences = numerical_gradient(wiggle, xs)
+
+# grad_of calls your backward, so first: does backward get these very functions right?
+# If this part raises or fails, make the checks of Task A pass first.
+a, b, lone, x = Value(2.0), Value(3.0), Value(1.0), Value(2.0)
+backward(a * b)
+backward(lone)
+backward(x * x * x)
+inputs = [Value(v) for v in xs]
+backward(wiggle(*inputs))
+assert (a.grad, b.grad, lone.grad, x.grad) == (3.0, 2.0, 1.0, 12.0) and all(
+    math.isclose(node.grad, want, rel_tol=1e-5, abs_tol=1e-8)
+    for node, want in zip(inputs, by_differences, strict=True)), \
+    "your backward gives wrong gradients for the functions checked below: make the checks of Task A pass first"
+
 g = grad_of(lambda a, b: a * b, [2.0, 3.0])
 assert isinstance(g, list) and len(g) == 2, "grad_of should return a list with one gradient per input"
 assert all(isinstance(v, float) for v in g), "grad_of should return plain floats (the leaves' .grad), not Values"
@@ -854,14 +882,7 @@ assert g == [3.0, 2.0], "for a * b at (2, 3) the gradient is [b, a] = [3.0, 2.0]
 
 assert grad_of(lambda a, b: a, [1.0, 2.0]) == [1.0, 0.0], "an input that f does not use has gradient 0.0"
 assert grad_of(lambda x: x * x * x, [2.0]) == [12.0], "x * x * x at 2: the gradient is 3 x^2 = 12"
-
-
-def wiggle(a, b, c):
-    return (a * b).exp() / (c * c + 1) + (a - c).relu() * b.log()
-
-
-xs = [0.3, 1.7, -0.8]
-for got, want in zip(grad_of(wiggle, xs), numerical_gradient(wiggle, xs), strict=True):
+for got, want in zip(grad_of(wiggle, xs), by_differences, strict=True):
     assert math.isclose(got, want, rel_tol=1e-5, abs_tol=1e-8), "grad_of disagrees with finite differences"
 assert grad_of(wiggle, xs) == grad_of(wiggle, xs), "two calls of grad_of should give the same gradients"
 print("grad_of checks passed")

@@ -6,6 +6,9 @@ gradients come from trusted code in this file: forward-mode dual numbers and
 central differences on plain floats for expressions, and a trusted reverse
 sweep over graphs whose every number (data and local gradients) was chosen
 here and built in the student's process with the provided constructor.
+zero_grad and grad_of are judged alone: gradients are set as plain data, or
+compared with what the student's own backward gives on the same graph, so a
+backward mistake costs points only on backward's checkpoints.
 Each docstring is the feedback line a student reads when the test fails; the
 assertion messages speak to the student and never contain expected values or
 hidden inputs.
@@ -30,7 +33,16 @@ from autograder.suite.student_side import (
     read_grads,
     set_grads,
 )
-from autograder.suite.trusted import Dual, close, distinct_pair, exact_gradient, is_number, signed, trusted_function
+from autograder.suite.trusted import (
+    Dual,
+    close,
+    close_to_one_of,
+    distinct_pair,
+    exact_gradient,
+    is_number,
+    signed,
+    trusted_function,
+)
 
 basics = pytest.mark.checkpoint("backward_basics")
 accumulate = pytest.mark.checkpoint("accumulate")
@@ -52,12 +64,11 @@ README = ("lambda a, b: ((c := a + b), (d := a * b + b**3), (c := c + (c + 1)), 
 # ------------------------------------------------------------ trusted numbers
 
 
-def gradients_close(actual, expected, rel=1e-9):
-    """Element-wise close, with an absolute floor scaled to the largest expected number."""
-    if not isinstance(actual, list) or len(actual) != len(expected):
+def gradients_close(actual, *expected, rel=1e-9):
+    """A list of plain numbers close to one of the expected lists, with a floor scaled to the first one's largest."""
+    if not isinstance(actual, list) or not all(is_number(a) for a in actual):
         return False
-    floor = 1e-11 * max([1.0] + [abs(e) for e in expected])
-    return all(close(a, e, rel, floor) for a, e in zip(actual, expected, strict=True))
+    return close_to_one_of(actual, expected, rel, 1e-11 * max([1.0] + [abs(e) for e in expected[0]]))
 
 
 def finite_differences(source, xs, h=1e-5):
@@ -138,6 +149,22 @@ def expression_on_student(student, source, xs):
     return leaves, student.evaluate(source)(*leaves)
 
 
+def own_backward(student, root, nodes):
+    """The grads of nodes after the student's own backward(root), as plain numbers; None when it raises."""
+    try:
+        student.backward(root)
+    except Exception:
+        return None
+    grads = student.define(read_grads)(nodes)
+    return grads if all(is_number(g) for g in grads) else None
+
+
+def backward_gradient(student, source, xs):
+    """What the student's own backward gives the fresh input leaves of an expression (None when it raises)."""
+    leaves, out = expression_on_student(student, source, xs)
+    return own_backward(student, out, leaves)
+
+
 def backward_sound(student):
     """True when the student's backward handles a small graph with shared nodes correctly.
 
@@ -145,12 +172,7 @@ def backward_sound(student):
     bug is not reported as a grad_of mistake.
     """
     source = "lambda a, b: (a * b + a) * (a * b).exp()"
-    try:
-        leaves, out = expression_on_student(student, source, [0.7, -1.2])
-        student.backward(out)
-        return gradients_close(student.define(read_grads)(leaves), exact_gradient(source, [0.7, -1.2]))
-    except Exception:
-        return False
+    return gradients_close(backward_gradient(student, source, [0.7, -1.2]), exact_gradient(source, [0.7, -1.2]))
 
 
 # ------------------------------------------------------------ graphs with trusted numbers (a "spec")
@@ -733,15 +755,16 @@ def test_zero_grad_clears_a_list_of_parameters(student, rng, diagnose):
 
 @zero_checkpoint
 def test_zero_grad_then_backward_gives_fresh_gradients(student, rng, diagnose):
-    """backward, zero_grad on every node, backward again: the same gradients as a single backward."""
-    source, xs, leaves, out = graph_with_sharing(student, rng)
-    student.backward(out)
+    """Old grads, zero_grad on every node, backward: the same gradients as backward on the fresh graph."""
+    _, _, _, out = graph_with_sharing(student, rng)
     nodes = student.graph_nodes(out)
+    first = own_backward(student, out, nodes)  # the student's own backward, judged on its own checkpoints
+    student.define(set_grads)(nodes, [signed(rng, 0.5, 3.0) for _ in nodes])
     student.zero_grad(nodes)
-    check_cleared(student, nodes, diagnose)
-    student.backward(out)
-    assert gradients_close(student.define(read_grads)(leaves), exact_gradient(source, xs)), \
-        "after zero_grad on every node, a new backward should give the same gradients as a first call"
+    assert check_cleared(student, nodes, diagnose), "zero_grad should set grad = 0.0 on every node in the list"
+    if first is not None:  # backward runs on this graph: after zero_grad it must give what it gave at first
+        assert gradients_close(own_backward(student, out, nodes), first), \
+            "after zero_grad on every node, a new backward should give the same gradients as a first call"
 
 
 @zero_checkpoint
@@ -760,7 +783,7 @@ def test_zero_grad_changes_only_grad(student, rng):
 # ------------------------------------------------------------ Task C: grad_of
 
 def call_grad_of(student, diagnose, source, xs):
-    """grad_of(f, xs) with f built in the student's process; returns (result, trusted gradient)."""
+    """grad_of(f, xs) with f built in the student's process: (result, [exact gradient, the student's backward's])."""
     fn = student.evaluate(source)
     try:
         result = student.grad_of(fn, [float(x) for x in xs])
@@ -775,18 +798,18 @@ def call_grad_of(student, diagnose, source, xs):
         elif (not isinstance(result, list) or len(result) != len(want)
               or (all(is_number(g) for g in result) and gradients_close(sorted(result), sorted(want), rel=1e-8))):
             diagnose("grad-of-wrong-leaves")
-    return result, want
+    return result, [want, backward_gradient(student, source, xs)]
 
 
 @grad_of_checkpoint
 def test_grad_of_returns_a_list_of_floats(student, rng, diagnose):
     """grad_of(lambda a, b: a * b, [x, y]) returns the plain list [y, x]."""
     x, y = distinct_pair(rng)
-    result, want = call_grad_of(student, diagnose, "lambda a, b: a * b", [x, y])
+    result, wants = call_grad_of(student, diagnose, "lambda a, b: a * b", [x, y])
     assert isinstance(result, list), "grad_of should return a list"
     assert len(result) == 2, "grad_of should return one gradient per input"
     assert all(isinstance(g, float) for g in result), "grad_of should return plain floats (the leaves' .grad)"
-    assert gradients_close(result, want), "grad_of(lambda a, b: a * b, [x, y]) should be [y, x]"
+    assert gradients_close(result, *wants), "grad_of(lambda a, b: a * b, [x, y]) should be [y, x]"
 
 
 @grad_of_checkpoint
@@ -798,9 +821,9 @@ def test_grad_of_one_gradient_per_input_in_order(student, rng, diagnose):
         ("lambda a, b, c: (c * a).exp() + 2", 3),
     ]:
         xs = [signed(rng, 0.5, 1.5) for _ in range(n)]
-        result, want = call_grad_of(student, diagnose, source, xs)
+        result, wants = call_grad_of(student, diagnose, source, xs)
         assert isinstance(result, list) and len(result) == n, "grad_of should return one gradient per input"
-        assert gradients_close(result, want), \
+        assert gradients_close(result, *wants), \
             "grad_of should return the gradient of each input in the order of xs (0.0 for an unused input)"
 
 
@@ -809,8 +832,8 @@ def test_grad_of_random_expressions(student, rng, diagnose):
     """grad_of gives the exact gradient of random expressions with shared sub-expressions."""
     for n_inputs, n_steps in ((2, 6), (4, 14)):
         source, xs = random_expression(rng, n_inputs, n_steps)
-        result, want = call_grad_of(student, diagnose, source, xs)
-        assert gradients_close(result, want, rel=1e-8), "grad_of gives wrong gradients for a random expression"
+        result, wants = call_grad_of(student, diagnose, source, xs)
+        assert gradients_close(result, *wants, rel=1e-8), "grad_of gives wrong gradients for a random expression"
 
 
 @grad_of_checkpoint
@@ -818,8 +841,8 @@ def test_grad_of_inputs_used_several_times(student, rng, diagnose):
     """grad_of of x * x * x and (x * y) * (x * y) adds up every use of each input."""
     x, y = distinct_pair(rng)
     for source, xs in [("lambda x: x * x * x", [x]), ("lambda x, y: (x * y) * (x * y)", [x, y])]:
-        result, want = call_grad_of(student, diagnose, source, xs)
-        assert gradients_close(result, want), "grad_of should add up the contributions of an input used several times"
+        result, wants = call_grad_of(student, diagnose, source, xs)
+        assert gradients_close(result, *wants), "grad_of should add up the contributions of an input used several times"
 
 
 @grad_of_checkpoint
@@ -827,13 +850,13 @@ def test_grad_of_is_fresh_on_every_call(student, rng, diagnose):
     """Calling grad_of again, at the same or another point, is not affected by earlier calls."""
     source = "lambda a, b: (a * b).exp() + a * a"
     xs = [signed(rng, 0.3, 1.2) for _ in range(2)]
-    first, want = call_grad_of(student, diagnose, source, xs)
+    first, wants = call_grad_of(student, diagnose, source, xs)
     again, _ = call_grad_of(student, diagnose, source, xs)
-    assert gradients_close(first, want) and gradients_close(again, want), \
+    assert gradients_close(first, *wants) and gradients_close(again, first), \
         "two calls of grad_of at one point should agree"
     other = [signed(rng, 0.3, 1.2) for _ in range(2)]
-    result, want = call_grad_of(student, diagnose, source, other)
-    assert gradients_close(result, want), "grad_of at a new point should not be affected by earlier calls"
+    result, wants = call_grad_of(student, diagnose, source, other)
+    assert gradients_close(result, *wants), "grad_of at a new point should not be affected by earlier calls"
 
 
 # ------------------------------------------------------------ milestone
