@@ -537,25 +537,6 @@ def what_was_raised(error):
     return what if raised else None
 
 
-def call_cross_entropy(student, xs, target, diagnose, own, what="these logits"):
-    """cross_entropy of student Values; None when it raised just what the student's own softmax raises on them."""
-    try:
-        return student.cross_entropy(xs, target)
-    except StudentRaised as error:
-        if own.error is not None and what_was_raised(error) == own.error:
-            return None
-        if failed_with(error, "math domain error"):
-            diagnose("ce-on-probabilities")
-            raise AssertionError(
-                f"cross_entropy failed on {what}: log of a negative number. It receives logits (any real "
-                "numbers), not probabilities: apply softmax first, then -log of the target's probability") from None
-        if failed_with(error, "OverflowError", "ZeroDivisionError"):
-            raise AssertionError(
-                f"cross_entropy failed on {what} (overflow or division by zero): build it on a stable softmax "
-                "that subtracts the largest logit first") from None
-        raise
-
-
 def diagnose_cross_entropy(z, target, got, diagnose):
     """Records the wrong pattern a cross-entropy value fits, if any."""
     want = ref_cross_entropy(z, target)
@@ -578,9 +559,21 @@ def cross_entropy_number(student, z, target, diagnose, what="these logits"):
     """
     own = your_softmax(student, z, target)
     xs = make_values(student, z)
-    loss = call_cross_entropy(student, xs, target, diagnose, own, what)
-    if loss is None:
-        return xs, None, None, own
+    try:
+        loss = student.cross_entropy(xs, target)
+    except StudentRaised as error:
+        if own.error is not None and what_was_raised(error) == own.error:
+            return xs, None, None, own
+        if failed_with(error, "math domain error"):
+            diagnose("ce-on-probabilities")
+            raise AssertionError(
+                f"cross_entropy failed on {what}: log of a negative number. It receives logits (any real "
+                "numbers), not probabilities: apply softmax first, then -log of the target's probability") from None
+        if failed_with(error, "OverflowError", "ZeroDivisionError"):
+            raise AssertionError(
+                f"cross_entropy failed on {what} (overflow or division by zero): build it on a stable softmax "
+                "that subtracts the largest logit first") from None
+        raise
     got = scalar_data(student, loss, "cross_entropy")
     if close(own.loss, ref_cross_entropy(z, target)):
         diagnose_cross_entropy(z, target, got, diagnose)
@@ -749,7 +742,7 @@ class YourParts(NamedTuple):
 
     loss: float | None  # the mean of cross_entropy(embed(table, a), b) over the pairs (a, b)
     grads: np.ndarray | None  # the gradient of that mean with respect to the table
-    error: str | None  # what they raised instead, when they work on a table of positive numbers
+    raised: bool = False
 
 
 def your_parts(student, table, tokens) -> YourParts:
@@ -762,31 +755,28 @@ def your_parts(student, table, tokens) -> YourParts:
     pairs = list(zip(tokens[:-1], tokens[1:], strict=True))
     try:
         losses = [student.cross_entropy(student.embed(rows, a), b) for a, b in pairs]
-    except StudentRaised as error:
-        positive = np.abs(table) + 0.5
-        works = not np.array_equal(positive, table) and your_parts(student, positive, tokens).loss is not None
-        return YourParts(None, None, what_was_raised(error) if works else None)
+    except StudentRaised:
+        return YourParts(None, None, raised=True)
     numbers = student.define(read_data)(losses)
     if not all(is_number(x) for x in numbers):
-        return YourParts(None, None, None)
+        return YourParts(None, None)
     student.backward(student.define(weighted_sum)(losses, [1.0 / len(pairs)] * len(pairs)))
-    return YourParts(float(np.mean(numbers)), np.asarray(student.define(read_grads)(rows), dtype=float), None)
+    return YourParts(float(np.mean(numbers)), np.asarray(student.define(read_grads)(rows), dtype=float))
 
 
 def bigram_number(student, table, tokens, diagnose):
-    """bigram_loss on a fresh table: (the loss and its number, what the student's embed and cross_entropy give).
+    """bigram_loss on a fresh table: (the table, its Values, the loss and its number, what your parts give on it).
 
-    The loss and its number are None when bigram_loss raised just what those
-    raise; its symptoms are diagnosed only where they are sound.
+    Where the student's embed or cross_entropy raise on the table (-log of a
+    negative logit), a table of positive numbers is judged instead. Symptoms are
+    diagnosed only where those parts are sound.
     """
     own = your_parts(student, table, tokens)
+    if own.raised:
+        table = np.abs(table) + 0.5
+        own = your_parts(student, table, tokens)
     rows = make_matrix(student, np.asarray(table).tolist())
-    try:
-        loss = student.bigram_loss(rows, list(tokens))
-    except StudentRaised as error:
-        if own.error is not None and what_was_raised(error) == own.error:
-            return rows, None, None, own
-        raise
+    loss = student.bigram_loss(rows, list(tokens))
     got = scalar_data(student, loss, "bigram_loss")
     want = ref_bigram_loss(table, tokens)
     pairs = len(tokens) - 1
@@ -796,15 +786,14 @@ def bigram_number(student, table, tokens, diagnose):
         elif close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[:-1]])) or \
                 close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[1:]])):
             diagnose("bigram-predicts-itself")
-    return rows, loss, got, own
+    return table, rows, loss, got, own
 
 
 @bigram_checkpoint
 def test_bigram_loss_averages_your_cross_entropy_over_the_pairs(student, rng, diagnose):
     """bigram_loss is the mean over the pairs (tokens[i], tokens[i + 1]) of your cross_entropy on row tokens[i]."""
     table, tokens = bigram_case(rng, length=int(rng.integers(4, 13)))
-    table = np.abs(table) + 0.1  # positive logits: whatever your cross_entropy does, it gives numbers here
-    _, _, got, own = bigram_number(student, table, tokens, diagnose)
+    table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
     assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
         "bigram_loss should be the mean over i of cross_entropy(embed(table, tokens[i]), tokens[i + 1])"
 
@@ -814,8 +803,8 @@ def test_bigram_loss_matches_the_mean_cross_entropy(student, rng, diagnose):
     """bigram_loss is the mean over positions of the cross-entropy of tokens[i + 1] given the row of tokens[i]."""
     for _ in range(3):
         table, tokens = bigram_case(rng)
-        _, _, got, own = bigram_number(student, table, tokens, diagnose)
-        assert got is None or close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
+        table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
+        assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
             "bigram_loss should be the mean of cross_entropy(embed(table, tokens[i]), tokens[i + 1])"
 
 
@@ -824,9 +813,8 @@ def test_bigram_loss_of_a_zero_table_is_ln_v(student, rng, diagnose):
     """An all-zero table gives the loss ln(vocab_size) for any sequence of tokens."""
     for size in (27, int(rng.integers(4, 20))):
         tokens = [int(t) for t in rng.integers(0, size, size=int(rng.integers(3, 12)))]
-        _, _, got, own = bigram_number(student, np.zeros((size, size)), tokens, diagnose)
-        assert got is None or close_to_one_of(got, [math.log(size), own.loss]), \
-            "an all-zero table should give the loss ln(vocab_size)"
+        _, _, _, got, own = bigram_number(student, np.zeros((size, size)), tokens, diagnose)
+        assert close_to_one_of(got, [math.log(size), own.loss]), "an all-zero table should give the loss ln(vocab_size)"
 
 
 @bigram_checkpoint
@@ -835,8 +823,8 @@ def test_bigram_loss_of_a_single_pair(student, rng, diagnose):
     table, tokens = bigram_case(rng, length=2)
     while tokens[0] == tokens[1]:
         tokens = [int(t) for t in rng.integers(0, len(table), size=2)]
-    _, _, got, own = bigram_number(student, table, tokens, diagnose)
-    assert got is None or close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
+    table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
+    assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
         "for two tokens the loss is the cross-entropy of the one pair"
 
 
@@ -844,9 +832,7 @@ def test_bigram_loss_of_a_single_pair(student, rng, diagnose):
 def test_bigram_loss_gradient_reaches_the_table(student, rng, diagnose):
     """After backward, each row of the table holds the mean of (softmax - one-hot) over the positions that use it."""
     table, tokens = bigram_case(rng, size=int(rng.integers(4, 10)), length=int(rng.integers(6, 14)))
-    rows, loss, _, own = bigram_number(student, table, tokens, diagnose)
-    if loss is None:
-        return
+    table, rows, loss, _, own = bigram_number(student, table, tokens, diagnose)
     student.backward(loss)
     grads = np.asarray(student.define(read_grads)(rows), dtype=float)
     want = np.zeros_like(table)
