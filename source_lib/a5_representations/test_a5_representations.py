@@ -2,7 +2,10 @@
 
 These tests run on the trusted side. `student` calls into the student's
 process and every number compared here comes back as plain data; expected
-values come from the numpy references below, never from the student's code.
+values come from the numpy references below. cross_entropy and bigram_loss
+build on other graded functions, so a result is also accepted when it is what
+their own code gives with the student's softmax, embed and cross_entropy,
+computed here from what those returned: a mistake costs points only where it is.
 Each docstring is the feedback line a student reads when the test fails; the
 assertion messages speak to the student and never contain expected values or
 hidden inputs. The milestone reads the handed-in bigram.json as bytes and
