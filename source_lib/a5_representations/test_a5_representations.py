@@ -2,7 +2,10 @@
 
 These tests run on the trusted side. `student` calls into the student's
 process and every number compared here comes back as plain data; expected
-values come from the numpy references below, never from the student's code.
+values come from the numpy references below. cross_entropy and bigram_loss
+build on other graded functions, so a result is also accepted when it is what
+their own code gives with the student's softmax, embed and cross_entropy,
+computed here from what those returned: a mistake costs points only where it is.
 Each docstring is the feedback line a student reads when the test fails; the
 assertion messages speak to the student and never contain expected values or
 hidden inputs. The milestone reads the handed-in bigram.json as bytes and
@@ -12,6 +15,7 @@ shipped.
 import json
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -26,7 +30,7 @@ from autograder.suite.student_side import (
     seeded_random,
     weighted_sum,
 )
-from autograder.suite.trusted import close, held_out_nll, is_number, log_softmax, rmsnorm, softmax
+from autograder.suite.trusted import close, close_to_one_of, held_out_nll, is_number, log_softmax, rmsnorm, softmax
 
 vocab = pytest.mark.checkpoint("vocab")
 matrices = pytest.mark.checkpoint("matrices")
@@ -501,21 +505,39 @@ def test_softmax_leaves_the_logits_unchanged(student, rng, diagnose):
 
 # ------------------------------------------------------------ Task D: cross_entropy
 
-def call_cross_entropy(student, xs, target, diagnose, what="these logits"):
+class YourSoftmax(NamedTuple):
+    """What the student's own softmax gives on fresh logits, read back as data: what cross_entropy builds on."""
+
+    loss: float | None  # -log p[target]
+    grads: list | None  # the gradient of -log p[target] with respect to the logits
+    logits_after: list | None  # the logits' .data once softmax has run
+    error: str | None  # what softmax raised instead, when it works on the same logits shifted to a maximum of 0
+
+
+def your_softmax(student, z, target) -> YourSoftmax:
+    """cross_entropy's own-dependency expectation, so that a softmax bug costs points on softmax only.
+
+    The probability of the target and its gradient (the provided backward run
+    from it) come back as data; -log and the chain rule are applied here.
+    """
+    xs = make_values(student, z)
     try:
-        return student.cross_entropy(xs, target)
+        probs = student.softmax(xs)
     except StudentRaised as error:
-        if failed_with(error, "math domain error"):
-            diagnose("ce-on-probabilities")
-            raise AssertionError(
-                f"cross_entropy failed on {what}: log of a negative number. It receives logits (any real "
-                "numbers), not probabilities: apply softmax first, then -log of the target's probability") from None
-        if failed_with(error, "OverflowError", "ZeroDivisionError"):
-            diagnose("softmax-no-shift")
-            raise AssertionError(
-                f"cross_entropy failed on {what} (overflow or division by zero): build it on a stable softmax "
-                "that subtracts the largest logit first") from None
-        raise
+        works_shifted = max(z) != 0 and your_softmax(student, [zi - max(z) for zi in z], target).loss is not None
+        return YourSoftmax(None, None, None, what_was_raised(error) if works_shifted else None)
+    p = student.define(read_data)(probs) if isinstance(probs, list) and len(probs) == len(z) else None
+    if p is None or not is_number(p[target]) or not 0 < p[target] < math.inf:
+        return YourSoftmax(None, None, None, None)
+    student.backward(probs[target])
+    row = student.define(read_grads)(xs)
+    return YourSoftmax(-math.log(p[target]), [-g / p[target] for g in row], student.define(read_data)(xs), None)
+
+
+def what_was_raised(error):
+    """The error and the line of student code that raised it, whichever call reached it (None for unwritten code)."""
+    _, raised, what = str(error).partition(" raised ")
+    return what if raised else None
 
 
 def diagnose_cross_entropy(z, target, got, diagnose):
@@ -533,10 +555,32 @@ def diagnose_cross_entropy(z, target, got, diagnose):
 
 
 def cross_entropy_number(student, z, target, diagnose, what="these logits"):
+    """cross_entropy on fresh logits z: (the logits, the loss and its number, what the student's softmax gives).
+
+    The loss and its number are None when cross_entropy raised just what that
+    softmax raises; its symptoms are diagnosed only where that softmax is sound.
+    """
+    own = your_softmax(student, z, target)
     xs = make_values(student, z)
-    got = scalar_data(student, call_cross_entropy(student, xs, target, diagnose, what), "cross_entropy")
-    diagnose_cross_entropy(z, target, got, diagnose)
-    return xs, got
+    try:
+        loss = student.cross_entropy(xs, target)
+    except StudentRaised as error:
+        if own.error is not None and what_was_raised(error) == own.error:
+            return xs, None, None, own
+        if failed_with(error, "math domain error"):
+            diagnose("ce-on-probabilities")
+            raise AssertionError(
+                f"cross_entropy failed on {what}: log of a negative number. It receives logits (any real "
+                "numbers), not probabilities: apply softmax first, then -log of the target's probability") from None
+        if failed_with(error, "OverflowError", "ZeroDivisionError"):
+            raise AssertionError(
+                f"cross_entropy failed on {what} (overflow or division by zero): build it on a stable softmax "
+                "that subtracts the largest logit first") from None
+        raise
+    got = scalar_data(student, loss, "cross_entropy")
+    if close(own.loss, ref_cross_entropy(z, target)):
+        diagnose_cross_entropy(z, target, got, diagnose)
+    return xs, loss, got, own
 
 
 @ce_checkpoint
@@ -545,8 +589,9 @@ def test_cross_entropy_matches_the_formula(student, rng, diagnose):
     positive = [float(v) for v in rng.uniform(0.1, 1.0, size=int(rng.integers(3, 10)))]
     for z in (positive, random_logits(rng, -4, 4), random_logits(rng, -4, 4)):
         target = int(rng.integers(0, len(z)))
-        _, got = cross_entropy_number(student, z, target, diagnose)
-        assert close(got, ref_cross_entropy(z, target)), "cross_entropy should be -log softmax(logits)[target]"
+        _, _, got, own = cross_entropy_number(student, z, target, diagnose)
+        assert got is None or close_to_one_of(got, [ref_cross_entropy(z, target), own.loss]), \
+            "cross_entropy should be -log softmax(logits)[target]"
 
 
 @ce_checkpoint
@@ -554,8 +599,9 @@ def test_cross_entropy_of_uniform_logits_is_ln_v(student, rng, diagnose):
     """Equal logits for V tokens give the loss ln(V), whatever the common value and the target."""
     for size in (2, 7, 27, int(rng.integers(3, 40))):
         z = [float(rng.uniform(-3, 3))] * size
-        _, got = cross_entropy_number(student, z, int(rng.integers(0, size)), diagnose, "equal logits")
-        assert close(got, math.log(size)), "equal logits for V tokens should give the loss ln(V)"
+        _, _, got, own = cross_entropy_number(student, z, int(rng.integers(0, size)), diagnose, "equal logits")
+        assert got is None or close_to_one_of(got, [math.log(size), own.loss]), \
+            "equal logits for V tokens should give the loss ln(V)"
 
 
 @ce_checkpoint
@@ -563,8 +609,9 @@ def test_cross_entropy_with_large_logits(student, rng, diagnose):
     """cross_entropy stays finite and correct when every logit is shifted by +1000."""
     z = random_logits(rng, -5, 5, 3, 27)
     target = int(rng.integers(0, len(z)))
-    _, got = cross_entropy_number(student, [zi + 1000.0 for zi in z], target, diagnose, "large logits")
-    assert close(got, ref_cross_entropy(z, target), rel=1e-7), "shifting every logit by 1000 should not change the loss"
+    _, _, got, own = cross_entropy_number(student, [zi + 1000.0 for zi in z], target, diagnose, "large logits")
+    assert got is None or close_to_one_of(got, [ref_cross_entropy(z, target), own.loss], rel=1e-7), \
+        "shifting every logit by 1000 should not change the loss"
 
 
 @ce_checkpoint
@@ -573,12 +620,12 @@ def test_cross_entropy_gradient_matches_finite_differences(student, rng, diagnos
     for _ in range(2):
         z = random_logits(rng, -3, 3, 3, 12)
         target = int(rng.integers(0, len(z)))
-        xs = make_values(student, z)
-        loss = call_cross_entropy(student, xs, target, diagnose)
-        diagnose_cross_entropy(z, target, scalar_data(student, loss, "cross_entropy"), diagnose)
+        xs, loss, _, own = cross_entropy_number(student, z, target, diagnose)
+        if loss is None:
+            continue
         grads = grads_after_backward(student, loss, xs)
         want = finite_difference_grad(lambda v, t=target: ref_cross_entropy(v, t), z)
-        assert close(grads, want, rel=1e-5, abs_tol=1e-7), \
+        assert close_to_one_of(grads, [want, own.grads], rel=1e-5, abs_tol=1e-7), \
             "the gradient of cross_entropy does not match finite differences (it should be softmax minus one-hot)"
 
 
@@ -586,9 +633,9 @@ def test_cross_entropy_gradient_matches_finite_differences(student, rng, diagnos
 def test_cross_entropy_is_a_non_negative_value(student, rng, diagnose):
     """cross_entropy returns a single Value that is never negative, and leaves the logits unchanged."""
     z = random_logits(rng, -4, 4, 3, 15)
-    xs, got = cross_entropy_number(student, z, int(rng.integers(0, len(z))), diagnose)
-    assert got >= 0, "the loss is -log of a probability: it is never negative"
-    assert student.define(read_data)(xs) == z, "cross_entropy should not change the logits"
+    xs, _, got, own = cross_entropy_number(student, z, int(rng.integers(0, len(z))), diagnose)
+    assert got is None or got >= 0 or close(got, own.loss), "the loss is -log of a probability: it is never negative"
+    assert student.define(read_data)(xs) in (z, own.logits_after), "cross_entropy should not change the logits"
 
 
 # ------------------------------------------------------------ Task E: rmsnorm
@@ -693,37 +740,64 @@ def bigram_case(rng, size=None, length=None):
     return table, tokens
 
 
-def bigram_number(student, table, tokens, diagnose):
+class YourParts(NamedTuple):
+    """What the student's own embed and cross_entropy give on every pair of a fresh table, read back as data."""
+
+    loss: float | None  # the mean of cross_entropy(embed(table, a), b) over the pairs (a, b)
+    grads: np.ndarray | None  # the gradient of that mean with respect to the table
+    raised: bool = False
+
+
+def your_parts(student, table, tokens) -> YourParts:
+    """bigram_loss's own-dependency expectation, so that an embed or cross_entropy bug costs points there only.
+
+    Each pair's loss comes back as data and is averaged here; the gradient of
+    the mean reaches the table through the provided backward.
+    """
     rows = make_matrix(student, np.asarray(table).tolist())
-    got = scalar_data(student, student.bigram_loss(rows, list(tokens)), "bigram_loss")
+    pairs = list(zip(tokens[:-1], tokens[1:], strict=True))
+    try:
+        losses = [student.cross_entropy(student.embed(rows, a), b) for a, b in pairs]
+    except StudentRaised:
+        return YourParts(None, None, raised=True)
+    numbers = student.define(read_data)(losses)
+    if not all(is_number(x) for x in numbers):
+        return YourParts(None, None)
+    student.backward(student.define(weighted_sum)(losses, [1.0 / len(pairs)] * len(pairs)))
+    return YourParts(float(np.mean(numbers)), np.asarray(student.define(read_grads)(rows), dtype=float))
+
+
+def bigram_number(student, table, tokens, diagnose):
+    """bigram_loss on a fresh table: (the table, its Values, the loss and its number, what your parts give on it).
+
+    Where the student's embed or cross_entropy raise on the table (-log of a
+    negative logit), a table of positive numbers is judged instead. Symptoms are
+    diagnosed only where those parts are sound.
+    """
+    own = your_parts(student, table, tokens)
+    if own.raised:
+        table = np.abs(table) + 0.5
+        own = your_parts(student, table, tokens)
+    rows = make_matrix(student, np.asarray(table).tolist())
+    loss = student.bigram_loss(rows, list(tokens))
+    got = scalar_data(student, loss, "bigram_loss")
     want = ref_bigram_loss(table, tokens)
     pairs = len(tokens) - 1
-    if not close(got, want):
+    if close(own.loss, want) and not close(got, want):
         if pairs > 1 and close(got, want * pairs):
             diagnose("bigram-sum-not-mean")
         elif close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[:-1]])) or \
                 close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[1:]])):
             diagnose("bigram-predicts-itself")
-    return rows, got
+    return table, rows, loss, got, own
 
 
 @bigram_checkpoint
 def test_bigram_loss_averages_your_cross_entropy_over_the_pairs(student, rng, diagnose):
     """bigram_loss is the mean over the pairs (tokens[i], tokens[i + 1]) of your cross_entropy on row tokens[i]."""
     table, tokens = bigram_case(rng, length=int(rng.integers(4, 13)))
-    rows = make_matrix(student, table.tolist())
-    pairs = list(zip(tokens[:-1], tokens[1:], strict=True))
-    per_pair = [scalar_data(student, call_cross_entropy(student, rows[a], b, diagnose, "a row of the table"),
-                            "cross_entropy") for a, b in pairs]
-    got = scalar_data(student, student.bigram_loss(rows, tokens), "bigram_loss")
-    if not close(got, np.mean(per_pair)):
-        if close(got, np.sum(per_pair)):
-            diagnose("bigram-sum-not-mean")
-        else:
-            itself = [scalar_data(student, student.cross_entropy(rows[a], a), "cross_entropy") for a, _ in pairs]
-            if close(got, np.mean(itself)):
-                diagnose("bigram-predicts-itself")
-    assert close(got, np.mean(per_pair)), \
+    table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
+    assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
         "bigram_loss should be the mean over i of cross_entropy(embed(table, tokens[i]), tokens[i + 1])"
 
 
@@ -732,8 +806,8 @@ def test_bigram_loss_matches_the_mean_cross_entropy(student, rng, diagnose):
     """bigram_loss is the mean over positions of the cross-entropy of tokens[i + 1] given the row of tokens[i]."""
     for _ in range(3):
         table, tokens = bigram_case(rng)
-        _, got = bigram_number(student, table, tokens, diagnose)
-        assert close(got, ref_bigram_loss(table, tokens)), \
+        table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
+        assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
             "bigram_loss should be the mean of cross_entropy(embed(table, tokens[i]), tokens[i + 1])"
 
 
@@ -742,8 +816,8 @@ def test_bigram_loss_of_a_zero_table_is_ln_v(student, rng, diagnose):
     """An all-zero table gives the loss ln(vocab_size) for any sequence of tokens."""
     for size in (27, int(rng.integers(4, 20))):
         tokens = [int(t) for t in rng.integers(0, size, size=int(rng.integers(3, 12)))]
-        _, got = bigram_number(student, np.zeros((size, size)), tokens, diagnose)
-        assert close(got, math.log(size)), "an all-zero table should give the loss ln(vocab_size)"
+        _, _, _, got, own = bigram_number(student, np.zeros((size, size)), tokens, diagnose)
+        assert close_to_one_of(got, [math.log(size), own.loss]), "an all-zero table should give the loss ln(vocab_size)"
 
 
 @bigram_checkpoint
@@ -752,17 +826,16 @@ def test_bigram_loss_of_a_single_pair(student, rng, diagnose):
     table, tokens = bigram_case(rng, length=2)
     while tokens[0] == tokens[1]:
         tokens = [int(t) for t in rng.integers(0, len(table), size=2)]
-    _, got = bigram_number(student, table, tokens, diagnose)
-    assert close(got, ref_bigram_loss(table, tokens)), "for two tokens the loss is the cross-entropy of the one pair"
+    table, _, _, got, own = bigram_number(student, table, tokens, diagnose)
+    assert close_to_one_of(got, [ref_bigram_loss(table, tokens), own.loss]), \
+        "for two tokens the loss is the cross-entropy of the one pair"
 
 
 @bigram_checkpoint
 def test_bigram_loss_gradient_reaches_the_table(student, rng, diagnose):
     """After backward, each row of the table holds the mean of (softmax - one-hot) over the positions that use it."""
     table, tokens = bigram_case(rng, size=int(rng.integers(4, 10)), length=int(rng.integers(6, 14)))
-    rows = make_matrix(student, table.tolist())
-    loss = student.bigram_loss(rows, tokens)
-    scalar_data(student, loss, "bigram_loss")
+    table, rows, loss, _, own = bigram_number(student, table, tokens, diagnose)
     student.backward(loss)
     grads = np.asarray(student.define(read_grads)(rows), dtype=float)
     want = np.zeros_like(table)
@@ -771,7 +844,7 @@ def test_bigram_loss_gradient_reaches_the_table(student, rng, diagnose):
         g = softmax(table[a])
         g[b] -= 1.0
         want[a] += g / len(pairs)
-    assert close(grads, want, rel=1e-7, abs_tol=1e-10), \
+    assert close_to_one_of(grads, [want, own.grads], rel=1e-7, abs_tol=1e-10), \
         "the gradient of bigram_loss should reach exactly the rows of the tokens it predicts from"
 
 
