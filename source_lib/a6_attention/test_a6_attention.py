@@ -206,15 +206,10 @@ def run_backward(student, X, W, c, outputs_of):
     return forward, [student.define(read_grads)(mats[name]) for name in NAMES] + [student.define(read_grads)(inputs)]
 
 
-def gradient_shapes(W, X):
-    """The shapes of what run_backward reads: the four matrices, then the inputs."""
-    return [W[name].shape for name in NAMES] + [X.shape]
-
-
 def checked_gradients(grads, W, X):
     """The gradients run_backward read, each checked to be an array of numbers of its shape."""
-    return [grad_array(g, shape, what) for g, shape, what in zip(grads, gradient_shapes(W, X), [*NAMES, "the inputs"],
-                                                                  strict=True)]
+    shapes = [W[name].shape for name in NAMES] + [X.shape]
+    return [grad_array(g, shape, what) for g, shape, what in zip(grads, shapes, [*NAMES, "the inputs"], strict=True)]
 
 
 # ------------------------------------------------------------ what the student's own parts give, read as data
@@ -316,23 +311,19 @@ def judge_attention(got, student, X, W, n_head, via_mha=False, **cache):
     return close_to_one_of(got, own, RTOL, ATOL), sound
 
 
-def own_gradients(student, X, W, n_head, c, via_mha=False):
-    """The gradients of sum(c * outputs) the student's own parts give: by the chain rule around their head and
-    their weights, and (for causal_self_attention) through their multi_head_attention in their process."""
+def gradients_right(got, want, student, X, W, n_head, c, via_mha=False):
+    """The trusted gradients of sum(c * outputs), or those the student's own parts give: by the chain rule around
+    their head and their weights, and (for causal_self_attention) through their multi_head_attention."""
+    if gradients_match(got, want):
+        return True
     own = [attention_with(attend, X, W, n_head, c)[1] for attend in (own_head(student), own_weights(student))]
     if via_mha:
         try:
             _, read = run_backward(student, X, W, c, lambda inputs, layer: feed(student, inputs, layer, n_head)[0])
-            own.append([as_array(g, shape) for g, shape in zip(read, gradient_shapes(W, X), strict=True)])
+            own.append([as_array(g, np.shape(w)) for g, w in zip(read, want, strict=True)])
         except StudentError:
             pass
-    return [g for g in own if g is not None and all(x is not None for x in g)]
-
-
-def gradients_right(got, want, student, X, W, n_head, c, via_mha=False):
-    """The trusted gradients, or those the student's own parts give."""
-    return gradients_match(got, want) or any(gradients_match(got, own)
-                                             for own in own_gradients(student, X, W, n_head, c, via_mha))
+    return any(g is not None and all(x is not None for x in g) and gradients_match(got, g) for g in own)
 
 
 # ------------------------------------------------------------ Task A: attention_weights
