@@ -350,10 +350,11 @@ out = attention_head(q, keys, values)
 assert isinstance(out, list) and len(out) == 3, \
     "attention_head should return one Value per entry of a value vector (here 3, though q has 4 entries)"
 assert all(isinstance(o, Value) for o in out), "attention_head should return a list of Values"
-w = float_softmax([0.5, 1.0, -1.0])
-want = [w[0] * 1.0 + w[2] * 3.0, w[1] * 2.0 + w[2] * 3.0, -w[0] + w[2] * 3.0]
+w = [w_t.data for w_t in attention_weights(q, keys)]   # your weights: their own check above judges them
+want = [sum(w_t * v_t[j].data for w_t, v_t in zip(w, values, strict=True)) for j in range(3)]
 assert all(math.isclose(o.data, t, rel_tol=1e-9) for o, t in zip(out, want, strict=True)), \
-    "the output should be the sum over t of weight_t * values[t] (the values, not the keys)"
+    "the output should be the sum over t of weights[t] * values[t], with the weights of attention_weights(q, keys) " \
+    "(the values, not the keys)"
 single = attention_head(q, keys[:1], values[:1])
 assert data(single) == [1.0, 0.0, -1.0], "with a single key the output is that key's value"
 same = attention_head(q, [keys[0], keys[0]], [values[0], values[2]])
@@ -361,8 +362,10 @@ mean = [(a + b) / 2 for a, b in zip([1.0, 0.0, -1.0], [3.0, 3.0, 3.0], strict=Tr
 assert len(same) == 3 and all(math.isclose(o.data, m) for o, m in zip(same, mean, strict=True)), \
     "two identical keys get equal weights, so the output is the mean of their values"
 backward(out[0])
-assert values[2][0].grad != 0.0 and q[2].grad != 0.0, \
-    "gradients should reach the values and the query: build the output from Value operations"
+assert values[2][0].grad != 0.0, "gradients should reach the values: build the output from Value operations"
+assert q[2].grad != 0.0, \
+    "gradients should reach the query through the weights: use the Value weights of attention_weights, not their " \
+    ".data (if the attention_weights check fails, fix that first)"
 print("attention_head checks passed")
 
 # %% [markdown]
@@ -464,6 +467,9 @@ def multi_head_attention(x, layer, keys, values, n_head):
 # The checks below use a small layer whose matrices are easy to follow:
 # `attn_wq`, `attn_wk` and `attn_wv` are identities (so q = k = v = x) and
 # `attn_wo` is an identity too, except in one test that swaps the two halves.
+# Where they compare heads, they accept the right heads or those your
+# `attention_head` gives: a slip there is for the checks of Task A or B to
+# find, not this one.
 
 # %% tags=["checks:multi_head_attention"]
 def identity(n):
@@ -493,22 +499,40 @@ def head_by_hand(qh, kh, vh):
     return [sum(wt * v[j] for wt, v in zip(w, vh, strict=True)) for j in range(len(vh[0]))]
 
 
-rows = [[1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0], [1.0, 1.0, -1.0, 1.0]]
-want = head_by_hand(rows[2][:2], [r[:2] for r in rows], [r[:2] for r in rows]) + \
-    head_by_hand(rows[2][2:], [r[2:] for r in rows], [r[2:] for r in rows])
-assert matches(out2, want), \
+def your_head(qh, kh, vh):
+    """One head as your attention_head computes it, read back as floats."""
+    return [o.data for o in attention_head(vec(*qh), [vec(*k) for k in kh], [vec(*v) for v in vh])]
+
+
+def third_output(head, n_head):
+    """The heads of the third position computed by head, concatenated (q = k = v = x here)."""
+    rows = [[1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0], [1.0, 1.0, -1.0, 1.0]]
+    parts = [slice(h * 4 // n_head, (h + 1) * 4 // n_head) for h in range(n_head)]
+    return [o for p in parts for o in head(rows[2][p], [r[p] for r in rows], [r[p] for r in rows])]
+
+
+def agrees(output, n_head, arrange=lambda heads: heads):
+    """output is built from the right heads, or from those your attention_head gives (its own check judges it)."""
+    return any(matches(output, arrange(third_output(head, n_head))) for head in (head_by_hand, your_head))
+
+
+assert agrees(out2, 2), \
     "the third output is wrong: head h uses the contiguous slice [h*head_dim:(h+1)*head_dim] of q, " \
     "of every cached key and of every cached value, and scales by 1/sqrt(head_dim)"
 swapped = dict(plain, attn_wo=[[Value(1.0 if j == (i + 2) % 4 else 0.0) for j in range(4)] for i in range(4)])
 out_swapped = multi_head_attention(xs[2], swapped, keys[:2], values[:2], 2)
-assert matches(out_swapped, want[2:] + want[:2]), \
+assert agrees(out_swapped, 2, lambda heads: heads[2:] + heads[:2]), \
     "the concatenated heads should be projected with layer['attn_wo']"
 one_head = multi_head_attention(xs[2], plain, keys[:2], values[:2], 1)
-assert matches(one_head, head_by_hand(rows[2], rows, rows)), \
+assert agrees(one_head, 1), \
     "with n_head = 1 there is a single head over the whole vectors, scaled by 1/sqrt(n_embd)"
 backward(out2[0])
+assert any(w.grad != 0.0 for row in plain['attn_wv'] for w in row), \
+    "gradients should reach layer['attn_wv'] through the values: compute q, k and v with linear, never from " \
+    ".data (if the attention_head check fails, fix that first)"
 assert any(w.grad != 0.0 for row in plain['attn_wq'] for w in row), \
-    "gradients should reach layer['attn_wq']: compute q, k and v with linear, never from .data"
+    "gradients should reach layer['attn_wq'] through the scores: compute q with linear, never from .data " \
+    "(if the attention_weights or attention_head check fails, fix that first)"
 print("multi_head_attention checks passed")
 
 # %% [markdown]
@@ -649,11 +673,12 @@ outs = causal_self_attention(xs, layer, 2)
 assert isinstance(outs, list) and len(outs) == 4, "causal_self_attention should return one output per position"
 assert all(isinstance(o, list) and len(o) == 4 and all(isinstance(v, Value) for v in o) for o in outs), \
     "each output should be a list of n_embd Values"
-assert all(abs(o.data - t) < 1e-3 for o, t in zip(outs[3], [-1.3549, -0.2416, -0.7183, 0.5836], strict=True)), \
+keys, values = [], []
+one_at_a_time = [multi_head_attention(x, layer, keys, values, 2) for x in xs]   # yours, as generation runs it
+right_last = all(abs(o.data - t) < 1e-3 for o, t in zip(outs[3], [-1.3549, -0.2416, -0.7183, 0.5836], strict=True))
+assert right_last or matches(outs[3], [c.data for c in one_at_a_time[3]]), \
     "the last output is wrong: it attends over all four positions, head by head (contiguous slices, " \
     "scores scaled by 1/sqrt(head_dim)), and the heads are concatenated and projected with attn_wo"
-keys, values = [], []
-one_at_a_time = [multi_head_attention(x, layer, keys, values, 2) for x in xs]
 for t, (whole, cached) in enumerate(zip(outs, one_at_a_time, strict=True)):
     assert matches(whole, [c.data for c in cached]), \
         f"output {t} differs from multi_head_attention fed one position at a time: row t of the mask should " \

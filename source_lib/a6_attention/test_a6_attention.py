@@ -5,6 +5,10 @@ from the `rng` fixture as float arrays, turned into `Value`s inside the
 student's process by small helper lambdas (which only build and read
 Values), and every expected number is computed here by a numpy reference.
 Gradients are compared with central finite differences of that reference.
+A function that calls another graded function (a head its weights, attention
+its heads) is also accepted when it gives what its own code gives with the
+student's dependency: the dependency's results are read back as data and
+the rest is computed here, so a mistake costs points only where it is.
 Each docstring is the feedback line a student reads when the test fails;
 assertion messages speak to the student and never contain expected values
 or hidden inputs.
@@ -14,9 +18,10 @@ import math
 import numpy as np
 import pytest
 
+from autograder.sandbox import StudentError
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import as_values, read_data, read_grads, weighted_sum
-from autograder.suite.trusted import attention_step, close, is_finite_number, softmax
+from autograder.suite.trusted import attention_step, close, close_to_one_of, is_finite_number, softmax
 
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
@@ -181,6 +186,146 @@ def grad_array(got, shape, what):
     return array.astype(float)
 
 
+def feed(student, inputs, layer, n_head, keys=None, values=None):
+    """Calls multi_head_attention once per input Value vector with the same caches; returns outputs and caches."""
+    keys = student.hold([]) if keys is None else keys
+    values = student.hold([]) if values is None else values
+    return [student.multi_head_attention(x, layer, keys, values, n_head) for x in inputs], keys, values
+
+
+def run_backward(student, X, W, c, outputs_of):
+    """outputs_of(inputs, layer) in the student's process, then the provided backward from sum(c * outputs).
+
+    Returns the outputs' numbers and the gradients of the four matrices and of X, as read back.
+    """
+    layer, mats = layer_of(student, W)
+    inputs = values_of(student, X)
+    outs = outputs_of(inputs, layer)
+    forward = student.define(read_data)(outs)
+    backward_of_weighted_sum(student, outs, c)
+    return forward, [student.define(read_grads)(mats[name]) for name in NAMES] + [student.define(read_grads)(inputs)]
+
+
+def checked_gradients(grads, W, X):
+    """The gradients run_backward read, each checked to be an array of numbers of its shape."""
+    shapes = [W[name].shape for name in NAMES] + [X.shape]
+    return [grad_array(g, shape, what) for g, shape, what in zip(grads, shapes, [*NAMES, "the inputs"], strict=True)]
+
+
+# ------------------------------------------------------------ what the student's own parts give, read as data
+
+def as_array(numbers, shape):
+    """Numbers read back from the student's process as a finite array of the given shape, else None."""
+    try:
+        array = np.array(numbers, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array if array.shape == shape and np.all(np.isfinite(array)) else None
+
+
+def own_call(student, name, arrays, length, coefficients=None):
+    """The student's function `name` on the arrays (as Values): its output's numbers and, given coefficients,
+    the gradients of sum(coefficients * output) for each input by the provided backward; None where it fails."""
+    try:
+        inputs = [values_of(student, a) for a in arrays]
+        out = getattr(student, name)(*inputs)
+        numbers = as_array(student.define(read_data)(out), (length,))
+        if numbers is None or coefficients is None:
+            return numbers, None
+        backward_of_weighted_sum(student, out, coefficients)
+        grads = [as_array(student.define(read_grads)(x), np.shape(a)) for x, a in zip(inputs, arrays, strict=True)]
+    except StudentError:
+        return None, None
+    return numbers, None if any(g is None for g in grads) else grads
+
+
+def own_head(student):
+    """A head as the student's attention_head computes it: attend(q, K, V, g) -> (output, gradients of g . output)."""
+    def attend(q, K, V, g=None):
+        return own_call(student, "attention_head", [q, K, V], V.shape[1], g)
+    return attend
+
+
+def own_weights(student):
+    """A head whose weights are the student's attention_weights, summed with the values here."""
+    def attend(q, K, V, g=None):
+        w, grads = own_call(student, "attention_weights", [q, K], len(K), None if g is None else V @ g)
+        if w is None:
+            return None, None
+        return w @ V, None if grads is None else [*grads, np.outer(w, g)]
+    return attend
+
+
+def attention_with(attend, X, W, n_head, c=None, cache_k=None, cache_v=None):
+    """Causal multi-head attention over X computed here, except that every head is attend(q, K, V, g).
+
+    Returns the outputs and, given coefficients c (a row per output), the gradients of sum(c * outputs) for
+    the four matrices and X by the chain rule around attend; (None, None) when attend fails.
+    """
+    T, n = X.shape
+    hd, P = n // n_head, 0 if cache_k is None else len(cache_k)
+    Q, K, V = (X @ W[name].T for name in NAMES[:3])
+    if P:
+        K, V = np.vstack([cache_k, K]), np.vstack([cache_v, V])
+    concat, dQ, dK, dV = np.zeros((T, n)), np.zeros_like(Q), np.zeros_like(K), np.zeros_like(V)
+    for t in range(T):
+        g = None if c is None else W["attn_wo"].T @ c[t]
+        seen = slice(0, P + t + 1)
+        for part in (slice(h * hd, (h + 1) * hd) for h in range(n_head)):
+            out, grads = attend(Q[t, part], K[seen, part], V[seen, part], None if g is None else g[part])
+            if out is None or (g is not None and grads is None):
+                return None, None
+            concat[t, part] = out
+            if g is not None:
+                dQ[t, part] += grads[0]
+                dK[seen, part] += grads[1]
+                dV[seen, part] += grads[2]
+    if c is None:
+        return concat @ W["attn_wo"].T, None
+    dK, dV = dK[P:], dV[P:]
+    dX = dQ @ W["attn_wq"] + dK @ W["attn_wk"] + dV @ W["attn_wv"]
+    return concat @ W["attn_wo"].T, [dQ.T @ X, dK.T @ X, dV.T @ X, c.T @ concat, dX]
+
+
+def own_mha(student, X, W, n_head):
+    """The student's multi_head_attention fed X one position at a time with fresh caches, None where it fails."""
+    try:
+        outs, _, _ = feed(student, values_of(student, X), layer_of(student, W)[0], n_head)
+        return as_array(student.define(read_data)(outs), X.shape)
+    except StudentError:
+        return None
+
+
+def judge_attention(got, student, X, W, n_head, via_mha=False, **cache):
+    """(right, parts sound) of attention outputs: right when they are the trusted ones or those the student's
+    own parts give (their head, their weights and, for causal_self_attention, their multi_head_attention);
+    the parts are sound when the head and the weights give the trusted outputs, and only then is a wrong output
+    diagnosed."""
+    want = ref_attention(X, W, n_head, **cache)
+    if close(got, want, RTOL, ATOL):
+        return True, True
+    own = [attention_with(attend, X, W, n_head, **cache)[0] for attend in (own_head(student), own_weights(student))]
+    sound = all(o is None or close(o, want, RTOL, ATOL) for o in own)
+    if via_mha:
+        own.append(own_mha(student, X, W, n_head))
+    return close_to_one_of(got, own, RTOL, ATOL), sound
+
+
+def gradients_right(got, want, student, X, W, n_head, c, via_mha=False):
+    """The trusted gradients of sum(c * outputs), or those the student's own parts give: by the chain rule around
+    their head and their weights, and (for causal_self_attention) through their multi_head_attention."""
+    if gradients_match(got, want):
+        return True
+    own = [attention_with(attend, X, W, n_head, c)[1] for attend in (own_head(student), own_weights(student))]
+    if via_mha:
+        try:
+            _, read = run_backward(student, X, W, c, lambda inputs, layer: feed(student, inputs, layer, n_head)[0])
+            own.append([as_array(g, np.shape(w)) for g, w in zip(read, want, strict=True)])
+        except StudentError:
+            pass
+    return any(g is not None and all(x is not None for x in g) and gradients_match(got, g) for g in own)
+
+
 # ------------------------------------------------------------ Task A: attention_weights
 
 WEIGHT_LENGTH = "should return one weight per key"
@@ -302,11 +447,14 @@ def call_head(student, q, K, V, diagnose=None):
     return vector_of(got, V.shape[1], "attention_head", HEAD_LENGTH)
 
 
-def check_head(got, q, K, V, diagnose, message):
-    want = ref_head(q, K, V)
-    if not close(got, want, RTOL, ATOL) and K.shape == V.shape and close(got, ref_weights(q, K) @ K, RTOL, ATOL):
+def check_head(student, got, q, K, V, diagnose, message):
+    """The weighted sum of the values, with the trusted weights or with the student's own attention_weights."""
+    own, _ = own_call(student, "attention_weights", [q, K], len(K))
+    weights = [ref_weights(q, K)] + ([] if own is None else [own])
+    right = close_to_one_of(got, [w @ V for w in weights], RTOL, ATOL)
+    if not right and K.shape == V.shape and close_to_one_of(got, [w @ K for w in weights], RTOL, ATOL):
         diagnose("head-sums-keys")
-    assert close(got, want, RTOL, ATOL), message
+    assert right, message
 
 
 @head_checkpoint
@@ -314,7 +462,7 @@ def test_head_is_the_weighted_sum_of_the_values(student, rng, diagnose):
     """The head's output is the sum over positions of weight_t * values[t]."""
     for d, T in [(4, 3), (6, 5)]:
         q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, d))
-        check_head(call_head(student, q, K, V, diagnose), q, K, V, diagnose,
+        check_head(student, call_head(student, q, K, V, diagnose), q, K, V, diagnose,
                    "the output should be the sum over t of weights[t] * values[t] (the values, not the keys)")
 
 
@@ -323,7 +471,7 @@ def test_values_may_be_longer_or_shorter_than_the_query(student, rng, diagnose):
     """Values of another length than q give an output of the values' length."""
     for d, T, dv in [(4, 3, 6), (6, 4, 2)]:
         q, K, V = rng.normal(size=d), rng.normal(size=(T, d)), rng.normal(size=(T, dv))
-        check_head(call_head(student, q, K, V, diagnose), q, K, V, diagnose,
+        check_head(student, call_head(student, q, K, V, diagnose), q, K, V, diagnose,
                    "the output should have one entry per entry of a value vector, each a weighted sum")
 
 
@@ -331,8 +479,8 @@ def test_values_may_be_longer_or_shorter_than_the_query(student, rng, diagnose):
 def test_one_position_hands_over_its_value(student, rng, diagnose):
     """With a single key the output is that position's value."""
     q, K, V = rng.normal(size=5), rng.normal(size=(1, 5)), rng.normal(size=(1, 5))
-    got = call_head(student, q, K, V, diagnose)
-    assert close(got, V[0], RTOL, ATOL), "with a single key the output should be exactly its value"
+    check_head(student, call_head(student, q, K, V, diagnose), q, K, V, diagnose,
+               "with a single key the output should be exactly its value")
 
 
 @head_checkpoint
@@ -340,8 +488,8 @@ def test_identical_keys_average_the_values(student, rng, diagnose):
     """Identical keys give the plain average of the values."""
     T = int(rng.integers(2, 6))
     q, K, V = rng.normal(size=4), np.tile(rng.normal(size=4), (T, 1)), rng.normal(size=(T, 4))
-    got = call_head(student, q, K, V, diagnose)
-    assert close(got, V.mean(axis=0), RTOL, ATOL), "with identical keys the output should be the mean of the values"
+    check_head(student, call_head(student, q, K, V, diagnose), q, K, V, diagnose,
+               "with identical keys the output should be the mean of the values")
 
 
 @head_checkpoint
@@ -357,10 +505,11 @@ def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
            grad_array(student.define(read_grads)(K_values), (T, d), "the keys"),
            grad_array(student.define(read_grads)(V_values), (T, d), "the values")]
     want = numeric_gradients(lambda q_, K_, V_: float(c @ ref_head(q_, K_, V_)), [q.copy(), K.copy(), V.copy()])
-    if close(forward, ref_head(q, K, V), RTOL, ATOL) and not gradients_match(got, want):
+    own, own_grads = own_weights(student)(q, K, V, c)   # no gradient to q and K if the student's weights pass none
+    right = gradients_match(got, want) or (own_grads is not None and gradients_match(got, own_grads))
+    if close_to_one_of(forward, [ref_head(q, K, V), own], RTOL, ATOL) and not right:
         diagnose("head-graph-cut")
-    assert gradients_match(got, want), \
-        "the gradients of the query, keys or values are wrong: build the output from Value operations"
+    assert right, "the gradients of the query, keys or values are wrong: build the output from Value operations"
 
 
 # ------------------------------------------------------------ Task C: multi_head_attention
@@ -368,28 +517,19 @@ def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
 MHA_LENGTH = "should return a vector of n_embd Values"
 
 
-def feed(student, X, layer, n_head, keys=None, values=None):
-    """Calls multi_head_attention once per position with the same caches; returns outputs and caches."""
-    keys = student.hold([]) if keys is None else keys
-    values = student.hold([]) if values is None else values
-    mha = student.multi_head_attention
-    outs = [mha(x, layer, keys, values, n_head) for x in values_of(student, X)]
-    return outs, keys, values
-
-
 def mha_outputs(student, X, W, n_head):
     layer, _ = layer_of(student, W)
-    outs, keys, values = feed(student, X, layer, n_head)
+    outs, keys, values = feed(student, values_of(student, X), layer, n_head)
     return rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH), keys, values
 
 
 def check_mha_sequence(student, rng, diagnose, n, n_head, T, message):
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     got, _, _ = mha_outputs(student, X, W, n_head)
-    want = ref_attention(X, W, n_head)
-    if not close(got, want, RTOL, ATOL):
+    right, sound = judge_attention(got, student, X, W, n_head)
+    if not right and sound:
         diagnose_mistake(got, X, W, n_head, mistakes("mha:"), diagnose)
-    assert close(got, want, RTOL, ATOL), message
+    assert right, message
 
 
 @mha_checkpoint
@@ -429,7 +569,7 @@ def test_first_position_attends_to_itself(student, rng):
     n = 8
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
     got, _, _ = mha_outputs(student, X, W, 2)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
+    assert judge_attention(got, student, X, W, 2)[0], \
         "with an empty cache the position attends only to itself: the output should be linear(v, attn_wo)"
 
 
@@ -441,13 +581,13 @@ def test_a_position_attends_to_the_cache_and_to_itself(student, rng, diagnose):
     cache_k, cache_v = rng.normal(size=(P, n)), rng.normal(size=(P, n))
     layer, _ = layer_of(student, W)
     keys, values = student.hold(values_of(student, cache_k)), student.hold(values_of(student, cache_v))
-    outs, _, _ = feed(student, X, layer, 2, keys, values)
+    outs, _, _ = feed(student, values_of(student, X), layer, 2, keys, values)
     got = rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH)
-    want = ref_attention(X, W, 2, cache_k=cache_k, cache_v=cache_v)
-    if not close(got, want, RTOL, ATOL):
+    right, sound = judge_attention(got, student, X, W, 2, cache_k=cache_k, cache_v=cache_v)
+    if not right and sound:
         candidates = [("mha:cache-after-attending", {"mask": "past"})] + mistakes("mha:")
         diagnose_mistake(got, X, W, 2, candidates, diagnose, cache_k=cache_k, cache_v=cache_v)
-    assert close(got, want, RTOL, ATOL), \
+    assert right, \
         "the new position should attend over every cached key and value and its own: append k and v first"
 
 
@@ -490,22 +630,18 @@ def test_multi_head_attention_gradients(student, rng, diagnose):
     """Gradients reach all four matrices and every input through the cache (finite differences)."""
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
-    layer, mats = layer_of(student, W)
-    X_values = values_of(student, X)
-    keys, values = student.hold([]), student.hold([])
-    outs = [student.multi_head_attention(x, layer, keys, values, n_head) for x in X_values]
-    forward = rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH)
-    backward_of_weighted_sum(student, outs, c)
-    got = [grad_array(student.define(read_grads)(mats[name]), (n, n), name) for name in NAMES]
-    got.append(grad_array(student.define(read_grads)(X_values), X.shape, "the inputs"))
+    forward, grads = run_backward(student, X, W, c, lambda inputs, layer: feed(student, inputs, layer, n_head)[0])
+    forward = rows_of(forward, X.shape, "multi_head_attention", MHA_LENGTH)
+    got = checked_gradients(grads, W, X)
 
     def loss(wq, wk, wv, wo, xs):
         return float(np.sum(c * ref_cached(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
 
     want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
-    if close(forward, ref_attention(X, W, n_head), RTOL, ATOL) and not gradients_match(got, want):
+    right = gradients_right(got, want, student, X, W, n_head, c)
+    if judge_attention(forward, student, X, W, n_head)[0] and not right:
         diagnose("mha:graph-cut")
-    assert gradients_match(got, want), \
+    assert right, \
         "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
 
 
@@ -520,11 +656,13 @@ def causal_outputs(student, X, layer, n_head):
                    "causal_self_attention", CAUSAL_LENGTH)
 
 
-def check_causal(got, X, W, n_head, diagnose, message, want=None):
-    want = ref_attention(X, W, n_head) if want is None else want
-    if not close(got, want, RTOL, ATOL):
-        diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
-    assert close(got, want, RTOL, ATOL), message
+def check_causal(student, got, X, W, n_head, diagnose, message, diagnosed=None):
+    """got (the outputs of X, or of its first positions) judged by judge_attention; a wrong answer is diagnosed
+    from the whole sequence's outputs `diagnosed` (default got)."""
+    right, sound = judge_attention(got, student, X[:len(got)], W, n_head, via_mha=True)
+    if not right and sound:
+        diagnose_mistake(got if diagnosed is None else diagnosed, X, W, n_head, mistakes("causal:"), diagnose)
+    assert right, message
 
 
 @causal_checkpoint
@@ -541,7 +679,7 @@ def test_whole_sequence_outputs_match_the_reference(student, rng, diagnose):
     n, n_head, T = 8, 2, 5
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    check_causal(causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
+    check_causal(student, causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
                  "the outputs of the whole sequence are wrong")
 
 
@@ -551,9 +689,8 @@ def test_whole_sequence_equals_one_position_at_a_time(student, rng, diagnose):
     n, n_head, T = 6, 2, 4
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    check_causal(causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
-                 "the whole-sequence outputs differ from attention fed one position at a time with a cache",
-                 want=ref_cached(X, W, n_head))
+    check_causal(student, causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
+                 "the whole-sequence outputs differ from attention fed one position at a time with a cache")
 
 
 @causal_checkpoint
@@ -563,10 +700,9 @@ def test_the_first_output_sees_only_the_first_token(student, rng, diagnose):
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
     got = causal_outputs(student, X, layer, n_head)
-    if not close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL):
-        diagnose_mistake(got, X, W, n_head, mistakes("causal:"), diagnose)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
-        "the first position should attend only to itself: the mask must hide every later position"
+    check_causal(student, got[:1], X, W, n_head, diagnose,
+                 "the first position should attend only to itself: the mask must hide every later position",
+                 diagnosed=got)
 
 
 @causal_checkpoint
@@ -576,8 +712,7 @@ def test_a_single_position(student, rng):
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
     got = causal_outputs(student, X, layer, 2)
-    assert close(got[0], W["attn_wo"] @ W["attn_wv"] @ X[0], RTOL, ATOL), \
-        "a single position should attend only to itself"
+    assert judge_attention(got, student, X, W, 2, via_mha=True)[0], "a single position should attend only to itself"
 
 
 @causal_checkpoint
@@ -588,7 +723,7 @@ def test_nothing_is_kept_between_calls(student, rng, diagnose):
     layer, _ = layer_of(student, W)
     A, B = rng.normal(size=(3, n)), rng.normal(size=(4, n))
     results = [(causal_outputs(student, X, layer, n_head), X) for X in (A, B, A)]
-    right = [close(got, ref_attention(X, W, n_head), RTOL, ATOL) for got, X in results]
+    right = [judge_attention(got, student, X, W, n_head, via_mha=True)[0] for got, X in results]
     if not np.allclose(results[0][0], results[2][0], rtol=1e-12, atol=1e-12):
         diagnose("causal:keeps-state")
     assert all(right), \
@@ -600,21 +735,19 @@ def test_causal_self_attention_gradients(student, rng, diagnose):
     """Gradients reach all four matrices and every input of the sequence (finite differences)."""
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
-    layer, mats = layer_of(student, W)
-    X_values = values_of(student, X)
-    outs = student.causal_self_attention(X_values, layer, n_head)
-    forward = rows_of(student.define(read_data)(outs), X.shape, "causal_self_attention", CAUSAL_LENGTH)
-    backward_of_weighted_sum(student, outs, c)
-    got = [grad_array(student.define(read_grads)(mats[name]), (n, n), name) for name in NAMES]
-    got.append(grad_array(student.define(read_grads)(X_values), X.shape, "the inputs"))
+    forward, grads = run_backward(student, X, W, c,
+                                  lambda inputs, layer: student.causal_self_attention(inputs, layer, n_head))
+    forward = rows_of(forward, X.shape, "causal_self_attention", CAUSAL_LENGTH)
+    got = checked_gradients(grads, W, X)
 
     def loss(wq, wk, wv, wo, xs):
         return float(np.sum(c * ref_attention(xs, dict(zip(NAMES, (wq, wk, wv, wo), strict=True)), n_head)))
 
     want = numeric_gradients(loss, [W[name].copy() for name in NAMES] + [X.copy()])
-    if close(forward, ref_attention(X, W, n_head), RTOL, ATOL) and not gradients_match(got, want):
+    right = gradients_right(got, want, student, X, W, n_head, c, via_mha=True)
+    if judge_attention(forward, student, X, W, n_head, via_mha=True)[0] and not right:
         diagnose("causal:graph-cut")
-    assert gradients_match(got, want), \
+    assert right, \
         "the gradients of the weight matrices or of the inputs are wrong: use Value operations throughout"
 
 
