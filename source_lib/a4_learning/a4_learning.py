@@ -362,6 +362,16 @@ def fit_line(xs, ys, steps, lr):
 # ### Check Task C
 
 # %% tags=["checks:fit_line"]
+# fit_line calls your mse_loss and sgd_step: first make sure they do their part
+probe = [Value(1.0), Value(3.0)]
+probe_loss = mse_loss(probe, [2.0, 2.0])
+assert isinstance(probe_loss, Value) and math.isclose(probe_loss.data, 1.0), \
+    "mse_loss is not right yet: make the check of Task A pass first, then run this check again"
+backward(probe_loss)
+sgd_step(probe, 0.5)
+assert all(math.isclose(p.data, want) for p, want in zip(probe, [1.5, 2.5], strict=True)), \
+    "mse_loss's gradients or sgd_step are not right yet: make the checks of Tasks A and B pass first"
+
 xs = [-1.0, 0.0, 1.0, 2.0]
 ys = [2 * x + 1 for x in xs]          # the line y = 2x + 1, without noise
 fitted_w, fitted_b, line_losses = fit_line(xs, ys, 200, 0.1)
@@ -847,9 +857,10 @@ test_points, test_labels = make_xor_data(400, seed=2)
 test_accuracy = accuracy(trained, test_points, test_labels)
 print(f"loss: {mlp_losses[0]:.4f} at the start, {mlp_losses[-1]:.4f} at the end;"
       f" accuracy on new points: {test_accuracy:.1%}")
+uses = " (train_mlp uses your mse_loss, adam_step and linear_decay: make the checks of Tasks A, D and E pass first)"
 assert len(mlp_losses) == 40 and mlp_losses[-1] < mlp_losses[0] / 2, \
-    "the training loss should fall to well below half of where it started"
-assert test_accuracy >= 0.95, "the trained network should classify at least 95% of new points correctly"
+    "the training loss should fall to well below half of where it started" + uses
+assert test_accuracy >= 0.95, "the trained network should classify at least 95% of new points correctly" + uses
 print("milestone checks passed")
 
 # %% [markdown]
