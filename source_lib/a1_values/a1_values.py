@@ -423,7 +423,7 @@ print("n += 2    made n =", repr(n))
 # Everything goes into the `Value` class below. `__init__` and `__repr__` are
 # given; you fill in the bodies marked `# YOUR CODE HERE`.
 #
-# **Task A (25 points): the six atomic operations.** Each returns a **new**
+# **Task A (22 points): the six atomic operations.** Each returns a **new**
 # `Value` holding
 #
 # - the forward value: the result of the operation on the input numbers
@@ -436,7 +436,7 @@ print("n += 2    made n =", repr(n))
 # A plain number `other` in `__add__` and `__mul__` is wrapped as a leaf
 # `Value` first. An operation never changes its inputs.
 #
-# **Task B (15 points): composed operations.** `__neg__`, `__sub__`,
+# **Task B (12 points): composed operations.** `__neg__`, `__sub__`,
 # `__rsub__`, `__radd__`, `__rmul__`, `__truediv__` and `__rtruediv__` are
 # built **only from the atomic operations you just wrote**: use `+`, `*`,
 # `**` on Values (and numbers). Do not create `Value(...)` nodes of a new
