@@ -84,15 +84,18 @@ def calls_during(function, args, methods, watched):
 
         return recorded
 
-    originals = {name: vars(Value)[name] for name in methods if name in vars(Value)}
+    originals = {name: vars(Value).get(name) for name in methods if hasattr(Value, name)}  # None: inherited
     start = data_of(watched)
     try:
-        for name, method in originals.items():
-            setattr(Value, name, recording(name, method))
+        for name in originals:
+            setattr(Value, name, recording(name, getattr(Value, name)))
         result = function(*args)
     finally:
         for name, method in originals.items():
-            setattr(Value, name, method)
+            if method is None:
+                delattr(Value, name)
+            else:
+                setattr(Value, name, method)
     return [result, calls, start, data_of(watched)]
 
 
