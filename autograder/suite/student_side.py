@@ -50,6 +50,58 @@ def describe_values(obj):
     return (type(obj).__name__, obj.data, len(obj._children), id(obj))
 
 
+# ---------------------------------------------------------------- recording how a function uses Value's methods
+
+
+def calls_during(function, args, methods, watched):
+    """[result, calls, start, end] of function(*args), run while Value's named methods record each call.
+
+    So a function can be judged on how it combines Value's methods, whatever
+    those methods compute: they run as written, and are restored however the
+    function ends. calls holds [method name, operands, their .data (a number
+    as it is), result, watched before, watched after] for each call made from
+    outside the recorded methods; start, end and the watched entries are the
+    .data of the `watched` Values, so a change shows where it happened.
+    """
+    calls, depth = [], [0]
+
+    def data_of(values):
+        return [value.data if isinstance(value, Value) else value for value in values]
+
+    def recording(name, method):
+        def recorded(self, *arguments):
+            if depth[0]:
+                return method(self, *arguments)
+            operands, before = [self, *arguments], data_of(watched)
+            numbers = data_of(operands)
+            depth[0] += 1
+            try:
+                result = method(self, *arguments)
+            finally:
+                depth[0] -= 1
+            calls.append([name, operands, numbers, result, before, data_of(watched)])
+            return result
+
+        return recorded
+
+    originals = {name: vars(Value).get(name) for name in methods if hasattr(Value, name)}  # None: inherited
+    start = data_of(watched)
+    try:
+        for name in originals:
+            setattr(Value, name, recording(name, getattr(Value, name)))
+        result = function(*args)
+    finally:
+        for name, method in originals.items():
+            if method is None:
+                delattr(Value, name)
+            else:
+                setattr(Value, name, method)
+    return [result, calls, start, data_of(watched)]
+
+
+# ---------------------------------------------------------------- more inputs and read-backs
+
+
 def are_leaves(nodes):
     """Whether each node is a leaf (no children)."""
     return [len(node._children) == 0 for node in nodes]

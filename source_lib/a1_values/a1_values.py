@@ -423,7 +423,7 @@ print("n += 2    made n =", repr(n))
 # Everything goes into the `Value` class below. `__init__` and `__repr__` are
 # given; you fill in the bodies marked `# YOUR CODE HERE`.
 #
-# **Task A (25 points): the six atomic operations.** Each returns a **new**
+# **Task A (22 points): the six atomic operations.** Each returns a **new**
 # `Value` holding
 #
 # - the forward value: the result of the operation on the input numbers
@@ -436,7 +436,7 @@ print("n += 2    made n =", repr(n))
 # A plain number `other` in `__add__` and `__mul__` is wrapped as a leaf
 # `Value` first. An operation never changes its inputs.
 #
-# **Task B (15 points): composed operations.** `__neg__`, `__sub__`,
+# **Task B (12 points): composed operations.** `__neg__`, `__sub__`,
 # `__rsub__`, `__radd__`, `__rmul__`, `__truediv__` and `__rtruediv__` are
 # built **only from the atomic operations you just wrote**: use `+`, `*`,
 # `**` on Values (and numbers). Do not create `Value(...)` nodes of a new
@@ -618,9 +618,23 @@ print("atomic_ops checks passed")
 # ### Check Task B
 #
 # These checks walk the graph of each composed result and make sure it
-# contains only atomic kinds of node and still reaches its inputs.
+# contains only atomic kinds of node and still reaches its inputs. They build
+# on add, mul and pow, so they first make sure those pass Task A's checks.
 
 # %% tags=["checks:composed_ops"]
+def _atomic_ops_ready():
+    """Whether add, mul and pow, which Task B builds on, make the right nodes (Task A's checks say more)."""
+    try:
+        x, y = Value(3.0), Value(-2.0)
+        made = [(x + y, 1.0, (x, y), 'add'), (x * y, -6.0, (x, y), 'mul'), (x ** 2, 9.0, (x,), 'pow')]
+        wrapped = (x + 1)._children[1]
+        return (all(isinstance(node, Value) and node.data == data and node._children == kids and node._op == op
+                    for node, data, kids, op in made)
+                and isinstance(wrapped, Value) and wrapped._children == () and x.data == 3.0 and y.data == -2.0)
+    except Exception:
+        return False
+
+
 def _reachable(root):
     """Every node below root (a small helper for these checks)."""
     seen, stack = set(), [root]
@@ -632,6 +646,8 @@ def _reachable(root):
     return seen
 
 
+assert _atomic_ops_ready(), \
+    "add, mul or pow does not pass Task A's checks yet: fix Task A first (run its checks cell), Task B is built on them"
 a, b = Value(-4.0), Value(2.0)
 cases = [
     ("-a", -a, 4.0, (a,)),

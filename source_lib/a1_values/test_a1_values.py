@@ -7,11 +7,15 @@ assertion messages speak to the student and never contain expected values or
 hidden inputs.
 """
 import math
+import operator
+from dataclasses import dataclass
 
 import pytest
 
+from autograder.sandbox import Remote
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
-from autograder.suite.trusted import close, distinct_pair, is_number, is_value, signed
+from autograder.suite.student_side import calls_during
+from autograder.suite.trusted import close, distinct_pair, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
@@ -21,23 +25,9 @@ milestone = pytest.mark.checkpoint("milestone")
 
 ATOMIC_KINDS = {"add", "mul", "pow", "exp", "log", "relu"}
 OP_SYMBOLS = {"+", "*", "**", "^"}  # micrograd-style labels instead of operation names
-MAX_NODES = 2000  # far more than any expression in this file builds
 
 
 # ------------------------------------------------------------ trusted helpers
-
-
-def walk(student, root):
-    """Trusted traversal: the set of Value nodes below root (children that are not Values are skipped)."""
-    nodes, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if node in nodes:
-            continue
-        nodes.add(node)
-        assert len(nodes) <= MAX_NODES, "this expression built an unexpectedly large graph"
-        stack.extend(child for child in node._children if is_value(student, child))
-    return nodes
 
 
 def check_node(student, diagnose, node, children, kind, expr, inputs):
@@ -51,25 +41,6 @@ def check_node(student, diagnose, node, children, kind, expr, inputs):
     if op in OP_SYMBOLS:
         diagnose("op-as-symbol")
     assert op == kind, f"the node made by {expr} should have _op == '{kind}'"
-
-
-def atomic_layer_sound(student):
-    """True when add, mul and pow build correct, connected nodes and numbers are wrapped.
-
-    Composed-operation symptoms are only diagnosed when this holds, so that a
-    bug in an atomic operation is not reported as a composed-operation mistake.
-    """
-    try:
-        a, b = student.Value(1.5), student.Value(-2.0)
-        s, p, k, q = a + b, a * b, a * 2.0, b ** -1
-        return (is_value(student, s) and is_value(student, p) and is_value(student, k) and is_value(student, q)
-                and s._children == (a, b) and p._children == (a, b) and q._children == (b,)
-                and s._op == "add" and p._op == "mul" and q._op == "pow"
-                and close(s.data, -0.5) and close(p.data, -3.0) and close(q.data, -0.5)
-                and is_value(student, k._children[1])
-                and close(a.data, 1.5) and close(b.data, -2.0))
-    except Exception:
-        return False
 
 
 # ------------------------------------------------------------ Task A: atomic operations
@@ -250,6 +221,41 @@ def test_local_grads_stay_empty(student, rng):
 
 
 # ------------------------------------------------------------ Task B: composed operations
+#
+# A composed operation is judged on how it combines the atomic operations, not
+# on what the student's own atomic operations compute: it runs with them
+# recording each call (`calls_during`), and the recorded composition is
+# replayed here with correct arithmetic. A slip in an atomic operation so
+# costs points on atomic_ops (and the milestone) only.
+
+def float_relu(x):
+    return max(0.0, x)
+
+
+ATOMIC_ARITHMETIC = {"__add__": operator.add, "__mul__": operator.mul, "__pow__": operator.pow,
+                     "exp": math.exp, "log": math.log, "relu": float_relu}
+COMPOSED_CASES = [  # (what the student reads, the expression, the Values it must reach)
+    ("-a", "lambda a, b, k: -a", "a"),
+    ("a - b", "lambda a, b, k: a - b", "ab"),
+    ("a - number", "lambda a, b, k: a - k", "a"),
+    ("number - a", "lambda a, b, k: k - a", "a"),
+    ("number + a", "lambda a, b, k: k + a", "a"),
+    ("number * a", "lambda a, b, k: k * a", "a"),
+    ("a / b", "lambda a, b, k: a / b", "ab"),
+    ("a / number", "lambda a, b, k: a / k", "a"),
+    ("number / a", "lambda a, b, k: k / a", "a"),
+]
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What a composed operation built, with correct atomic operations in place of the student's."""
+
+    value: float | None  # the result's number (None when it is no Value and no atomic operation made it)
+    reaches: frozenset[str]  # the inputs ("a", "b") that number was computed from
+    hand_made: tuple[str, ...]  # the _op of every node it put together itself instead of by an atomic operation
+    changed_inputs: bool  # it changed a or b itself, outside the atomic operations
+
 
 def composed_inputs(rng):
     """A fixed pair and a random one: x, y non-zero and apart; k a number in [4, 9]."""
@@ -257,130 +263,121 @@ def composed_inputs(rng):
     return [(-4.0, 2.0, 3.0), (x, y, float(rng.uniform(4.0, 9.0)))]
 
 
-def composed_cases(student, x, y, k):
-    """Every composed operation on fresh Values: (description, result, trusted value, inputs)."""
+def replayed(method, numbers):
+    try:
+        return float(ATOMIC_ARITHMETIC[method](*numbers))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def compose(student, source, x, y=1.0, k=3.0) -> Composition:
+    """Runs the expression `source` on fresh Values a, b (holding x, y) and the number k, and replays what it did."""
     a, b = student.Value(x), student.Value(y)
-    return [
-        ("-a", -a, -x, (a,)),
-        ("a - b", a - b, x - y, (a, b)),
-        ("a - number", a - k, x - k, (a,)),
-        ("number - a", k - a, k - x, (a,)),
-        ("number + a", k + a, k + x, (a,)),
-        ("number * a", k * a, k * x, (a,)),
-        ("a / b", a / b, x / y, (a, b)),
-        ("a / number", a / k, x / k, (a,)),
-        ("number / a", k / a, k / x, (a,)),
-    ]
+    record = student.define(calls_during)
+    result, calls, start, end = record(student.evaluate(source), [a, b, k], list(ATOMIC_ARITHMETIC), [a, b])
+    known = {a: (x, frozenset("a")), b: (y, frozenset("b"))}  # Value -> (trusted number, inputs it comes from)
+    hand_made = []
+
+    def follow(node, data):
+        """(number, inputs reached) of an operand or the result: hand-made nodes reach what their children reach."""
+        if isinstance(node, Remote) and node in known:
+            return known[node]
+        if not is_value(student, node) or (node._children == () and node._op == ""):
+            return data, frozenset()
+        hand_made.append(node._op)
+        children = node._children
+        below = [follow(child, None)[1] for child in children] if isinstance(children, tuple | list) else []
+        return data, frozenset().union(*below)
+
+    for method, operands, numbers, made, *_ in calls:
+        followed = [follow(operand, data) for operand, data in zip(operands, numbers, strict=True)]
+        if isinstance(made, Remote):
+            known[made] = (replayed(method, [number for number, _ in followed]),
+                           frozenset().union(*(reached for _, reached in followed)))
+    value, reaches = follow(result, result.data if is_value(student, result) else None)
+    watched = [repr(data) for data in [start, *(data for call in calls for data in call[4:]), end]]  # nan == nan
+    changed = any(watched[i] != watched[i + 1] for i in range(0, len(watched), 2))  # between the calls
+    return Composition(value, reaches, tuple(hand_made), changed)
 
 
-def node_agrees_with_its_op(node):
-    """True when a node's number is what its _op computes from its children's numbers."""
-    op, kids, data = node._op, node._children, node.data
-    numbers = [kid if is_number(kid) else kid.data for kid in kids]
-    if not is_number(data) or not all(is_number(v) for v in numbers):
-        return False
-    if op == "":
-        return len(numbers) == 0
-    if op == "add":
-        return len(numbers) == 2 and close(data, numbers[0] + numbers[1])
-    if op == "mul":
-        return len(numbers) == 2 and close(data, numbers[0] * numbers[1])
-    if op == "pow":
-        return len(numbers) == 1
-    if op == "exp":
-        return len(numbers) == 1 and numbers[0] < 700 and close(data, math.exp(numbers[0]))
-    if op == "log":
-        return len(numbers) == 1 and numbers[0] > 0 and close(data, math.log(numbers[0]))
-    if op == "relu":
-        return len(numbers) == 1 and close(data, max(0.0, numbers[0]))
-    return True  # other kinds are reported by test_composed_ops_create_only_atomic_nodes
-
-
-def check_composed_value(student, result, want, expr):
-    assert is_value(student, result), f"{expr} should return a Value node"
-    assert close(result.data, want), f"{expr} has the wrong value"
+def check_composed_value(made, want, expr):
+    assert made.value is not None, f"{expr} should return a Value node"
+    assert close(made.value, want), f"{expr} has the wrong value"
 
 
 @composed
 def test_neg_is_built_from_atomic_ops(student, rng, diagnose):
     """-a holds the negated number and stays connected to a through atomic operations."""
     for x in (-4.0, 0.0, signed(rng, 0.5, 5.0)):
-        a = student.Value(x)
-        n = -a
-        check_composed_value(student, n, -x, "-a")
-        nodes = walk(student, n)
-        if a not in nodes:
+        made = compose(student, "lambda a, b, k: -a", x)
+        check_composed_value(made, -x, "-a")
+        if "a" not in made.reaches:
             diagnose("neg-as-leaf")
-        assert a in nodes, "-a should be built from a with atomic operations (e.g. a * -1), not as a new leaf"
+        assert "a" in made.reaches, "-a should be built from a with atomic operations (e.g. a * -1), not as a new leaf"
 
 
 @composed
 def test_sub_gives_left_minus_right(student, rng, diagnose):
     """a - b and a - number hold left minus right."""
     for x, y, k in composed_inputs(rng):
-        a, b = student.Value(x), student.Value(y)
-        for expr, result, want, flipped in [("a - b", a - b, x - y, y - x),
-                                            ("a - number", a - k, x - k, k - x)]:
-            assert is_value(student, result), f"{expr} should return a Value node"
-            if close(result.data, flipped):
+        for expr, source, want, flipped in [("a - b", "lambda a, b, k: a - b", x - y, y - x),
+                                            ("a - number", "lambda a, b, k: a - k", x - k, k - x)]:
+            made = compose(student, source, x, y, k)
+            if made.value is not None and close(made.value, flipped):
                 diagnose("sub-reversed")
-            check_composed_value(student, result, want, expr)
+            check_composed_value(made, want, expr)
 
 
 @composed
 def test_rsub_number_minus_value(student, rng, diagnose):
     """number - a holds the number minus a.data (Python calls a.__rsub__(number))."""
     for x, _, k in composed_inputs(rng):
-        result = k - student.Value(x)
-        assert is_value(student, result), "number - a should return a Value node"
-        if close(result.data, x - k):
+        made = compose(student, "lambda a, b, k: k - a", x, k=k)
+        if made.value is not None and close(made.value, x - k):
             diagnose("rsub-reversed")
-        check_composed_value(student, result, k - x, "number - a")
+        check_composed_value(made, k - x, "number - a")
 
 
 @composed
 def test_radd_and_rmul_with_number_on_the_left(student, rng):
     """number + a and number * a give Value nodes with the right numbers."""
     for x, _, k in composed_inputs(rng):
-        a = student.Value(x)
-        check_composed_value(student, k + a, k + x, "number + a")
-        check_composed_value(student, k * a, k * x, "number * a")
-        check_composed_value(student, 2 + a, 2 + x, "int + a")
-        check_composed_value(student, 2 * a, 2 * x, "int * a")
+        for expr, source, want in [("number + a", "lambda a, b, k: k + a", k + x),
+                                   ("number * a", "lambda a, b, k: k * a", k * x),
+                                   ("int + a", "lambda a, b, k: 2 + a", 2 + x),
+                                   ("int * a", "lambda a, b, k: 2 * a", 2 * x)]:
+            check_composed_value(compose(student, source, x, k=k), want, expr)
 
 
 @composed
 def test_truediv_value_by_value_and_by_number(student, rng):
     """a / b and a / number hold the quotient."""
     for x, y, k in composed_inputs(rng):
-        a, b = student.Value(x), student.Value(y)
-        check_composed_value(student, a / b, x / y, "a / b")
-        check_composed_value(student, a / k, x / k, "a / number")
-        check_composed_value(student, a / 4, x / 4, "a / int")
+        for expr, source, want in [("a / b", "lambda a, b, k: a / b", x / y),
+                                   ("a / number", "lambda a, b, k: a / k", x / k),
+                                   ("a / int", "lambda a, b, k: a / 4", x / 4)]:
+            check_composed_value(compose(student, source, x, y, k), want, expr)
 
 
 @composed
 def test_rtruediv_number_by_value(student, rng, diagnose):
     """number / a holds the number divided by a.data (Python calls a.__rtruediv__(number))."""
     for x, _, k in composed_inputs(rng):
-        result = k / student.Value(x)
-        assert is_value(student, result), "number / a should return a Value node"
-        if close(result.data, x / k):
+        made = compose(student, "lambda a, b, k: k / a", x, k=k)
+        if made.value is not None and close(made.value, x / k):
             diagnose("rtruediv-reversed")
-        check_composed_value(student, result, k / x, "number / a")
+        check_composed_value(made, k / x, "number / a")
 
 
 @composed
 def test_composed_ops_create_only_atomic_nodes(student, rng, diagnose):
-    """Composed operations build only add, mul, pow, exp, log, relu nodes and leaves: no new kinds."""
+    """Composed operations build every node with the atomic operations: no new kinds, no nodes put together by hand."""
     for x, y, k in composed_inputs(rng):
-        for expr, result, _, _ in composed_cases(student, x, y, k):
-            assert is_value(student, result), f"{expr} should return a Value node"
-            nodes = walk(student, result)
-            kinds = {node._op for node in nodes}
-            if not kinds <= ATOMIC_KINDS | {""} and atomic_layer_sound(student):
-                diagnose("new-node-kind")
-            assert kinds <= ATOMIC_KINDS | {""}, \
+        for expr, source, _ in COMPOSED_CASES:
+            made = compose(student, source, x, y, k)
+            if made.hand_made:
+                diagnose("composed-on-data" if set(made.hand_made) <= ATOMIC_KINDS else "new-node-kind")
+            assert not made.hand_made, \
                 f"{expr} should be built from the atomic operations only, with no new kind of node"
 
 
@@ -388,39 +385,20 @@ def test_composed_ops_create_only_atomic_nodes(student, rng, diagnose):
 def test_composed_results_stay_connected_to_their_inputs(student, rng, diagnose):
     """The graph of every composed result reaches its input Values, so gradients can flow back later."""
     for x, y, k in composed_inputs(rng):
-        for expr, result, _, inputs in composed_cases(student, x, y, k):
-            assert is_value(student, result), f"{expr} should return a Value node"
-            nodes = walk(student, result)
-            connected = all(value in nodes for value in inputs)
-            if not connected and atomic_layer_sound(student):
+        for expr, source, inputs in COMPOSED_CASES:
+            connected = set(inputs) <= compose(student, source, x, y, k).reaches
+            if not connected:
                 diagnose("neg-as-leaf" if expr == "-a" else "composed-on-data")
             assert connected, \
                 f"the graph of {expr} does not reach its inputs: build it from Value operations, not from .data"
 
 
 @composed
-def test_composed_nodes_agree_with_their_op(student, rng, diagnose):
-    """Every node in a composed result holds what its _op computes from its children."""
-    for x, y, k in composed_inputs(rng):
-        for expr, result, _, _ in composed_cases(student, x, y, k):
-            assert is_value(student, result), f"{expr} should return a Value node"
-            nodes = walk(student, result)
-            agree = all(node_agrees_with_its_op(node) for node in nodes)
-            if not agree and atomic_layer_sound(student):
-                diagnose("composed-on-data")
-            assert agree, \
-                f"in the graph of {expr} some node's number is not what its _op computes from its children"
-
-
-@composed
 def test_composed_ops_leave_their_inputs_unchanged(student, rng):
     """Composed operations do not change the Values they are applied to."""
     for x, y, k in composed_inputs(rng):
-        a, b = student.Value(x), student.Value(y)
-        for expr, result in [("-a", -a), ("a - b", a - b), ("number - a", k - a),
-                             ("a / b", a / b), ("number / a", k / a)]:
-            assert is_value(student, result), f"{expr} should return a Value node"
-            assert close(a.data, x) and close(b.data, y), f"{expr} should not change its inputs"
+        for expr, source, _ in COMPOSED_CASES:
+            assert not compose(student, source, x, y, k).changed_inputs, f"{expr} should not change its inputs"
 
 
 # ------------------------------------------------------------ Task C: graph_nodes
@@ -643,10 +621,6 @@ def readme_expression(a, b, relu):
     g = f / 2.0
     g = g + 10.0 / f
     return g
-
-
-def float_relu(x):
-    return max(0.0, x)
 
 
 def value_relu(v):
