@@ -78,14 +78,19 @@ class KitSlice:
         return unpacked(self)
 
 
+def lay_out(files: tuple[tuple[str, bytes], ...], folder: Path) -> None:
+    """Files that travelled as (relative path, bytes), written under folder."""
+    for name, data in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+
+
 @functools.cache
 def unpacked(kit: KitSlice) -> Assignment:
     root = Path(tempfile.gettempdir()) / f"atomgpt-kit-{kit.digest}"
     if not root.is_dir():
         staged = Path(tempfile.mkdtemp(prefix=f".{root.name}-"))
-        for name, data in kit.files:
-            (staged / name).parent.mkdir(parents=True, exist_ok=True)
-            (staged / name).write_bytes(data)
+        lay_out(kit.files, staged)
         try:
             os.rename(staged, root)  # another worker process may have made it meanwhile: theirs is the same
         except OSError:
@@ -112,9 +117,7 @@ class HandedIn:
     def write(self, into: Path) -> Path:
         """The submission laid out again under `into`; the path to grade."""
         top = into / self.name if self.folder else into
-        for name, data in self.files:
-            (top / name).parent.mkdir(parents=True, exist_ok=True)
-            (top / name).write_bytes(data)
+        lay_out(self.files, top)
         return top if self.folder else top / self.files[0][0]
 
 
