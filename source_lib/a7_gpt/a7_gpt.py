@@ -232,8 +232,19 @@ def new_cache(config):
 
 # %% [markdown]
 # ### Check Task A
+#
+# The tasks build on each other: `gpt` calls your `mlp`, `sequence_loss`
+# your `gpt`, `train` your `sequence_loss`. So every checks cell notes in
+# `checks_passed` whether it passed, and a check that uses an earlier task
+# first asks for that task's check to pass: a failing check then always
+# points at the task that has the mistake. (After changing a function, run
+# its checks cell again.)
+
+# %%
+checks_passed = set()   # the tasks whose checks cell passed the last time it ran
 
 # %% tags=["checks:init_params"]
+checks_passed.discard('init_params')
 p = init_params(CONFIG, seed=1)
 layer_names = ['attn_wq', 'attn_wk', 'attn_wv', 'attn_wo', 'mlp_fc1', 'mlp_fc2']
 assert isinstance(p, dict), "init_params should return a dict of matrices"
@@ -254,6 +265,7 @@ again = parameters(init_params(CONFIG, seed=1))
 assert [x.data for x in again] == [x.data for x in flat], "the same seed should give the same parameters"
 two = init_params(dict(CONFIG, n_layer=2), seed=1)
 assert 'layer1.mlp_fc2' in two and len(parameters(two)) == 4192 + 3072, "each extra layer adds its six matrices"
+checks_passed.add('init_params')
 print("init_params checks passed")
 
 # %% [markdown]
@@ -307,6 +319,9 @@ def mlp(x, layer):
 # (3, −1, 2); relu gives (3, 0, 2); the outputs are (3 + 0 + 2, 3 − 0 − 2·2) = (5, −1).
 
 # %% tags=["checks:mlp"]
+checks_passed.discard('mlp')
+
+
 def as_values(rows):
     return [[Value(float(x)) for x in row] for row in rows]
 
@@ -323,6 +338,7 @@ backward(out[0])
 assert [xi.grad for xi in x_in] == [3.0, 1.0], \
     "gradients should flow back to the input through both layers (only through the units relu lets pass)"
 assert hand_layer['mlp_fc1'][1][0].grad == 0.0, "a unit switched off by relu passes no gradient to its weights"
+checks_passed.add('mlp')
 print("mlp checks passed")
 
 # %% [markdown]
@@ -412,6 +428,7 @@ def tiny_params(config, seed, std=0.5):
 # ### Check Task C
 
 # %% tags=["checks:gpt"]
+checks_passed.discard('gpt')
 tp = tiny_params(TINY, seed=3)
 keys, values = new_cache(TINY), new_cache(TINY)
 tokens = [3, 0, 2, 2, 1]
@@ -420,6 +437,7 @@ assert all(isinstance(row, list) and len(row) == 4 for row in logits), "gpt shou
 assert all(isinstance(v, Value) for row in logits for v in row), "the logits should be Values"
 assert len(keys[0]) == 5 and len(values[0]) == 5, \
     "after positions 0..4 the caches of layer 0 should hold 5 keys and 5 values: pass keys[i], values[i] on"
+assert 'mlp' in checks_passed, "gpt calls your mlp, so its logits need an mlp that passes Check Task B: fix mlp first"
 got = [round(v.data, 6) for v in logits[0]]
 assert got == [2.407364, -1.688691, 2.262188, 5.942487], \
     "position 0 logits are wrong: check the embeddings, the rmsnorms and the residual additions"
@@ -434,6 +452,7 @@ assert [len(k) for k in keys] == [3, 3], "with two layers, each layer's cache sh
 got = [round(v.data, 6) for v in out[2]]
 assert got == [1.617867, 0.784787, 0.61542, -1.78212], \
     "with two layers the logits are wrong: use layer_params(params, i) for layer i"
+checks_passed.add('gpt')
 print("gpt checks passed")
 
 # %% [markdown]
@@ -523,9 +542,12 @@ print(f"untrained loss on 'emma': {sequence_loss(untrained, emma, CONFIG).data:.
 # ### Check Task D
 
 # %% tags=["checks:sequence_loss"]
+checks_passed.discard('sequence_loss')
 tp = tiny_params(TINY, seed=3)
 loss = sequence_loss(tp, [3, 0, 2, 2, 1, 3], TINY)
 assert isinstance(loss, Value), "sequence_loss should return a Value (the mean of the cross-entropies)"
+assert 'gpt' in checks_passed, \
+    "sequence_loss calls your gpt, so its losses need a gpt that passes Check Task C: fix gpt first"
 assert round(loss.data, 6) != 12.149842, "the loss should be the mean over the positions, not the sum"
 assert round(loss.data, 6) != 1.040165, "the target at position pos is the next token, tokens[pos + 1]"
 assert round(loss.data, 6) == 2.429968, "sequence_loss of the tiny model is wrong"
@@ -537,10 +559,12 @@ assert round(sequence_loss(tp, [3, 0, 2, 2, 1, 3], TINY).data, 6) == 2.429968, \
 backward(loss)
 assert tp['wte'][3][0].grad != 0.0 and tp['lm_head'][2][1].grad != 0.0, \
     "the loss should stay connected to the parameters, so that backward reaches them"
+assert 'init_params' in checks_passed, "the last check uses your init_params: make Check Task A pass first"
 small = dict(CONFIG, n_embd=8, n_head=2)   # a narrower model is quicker to check, and untrained it scores ln 27 too
 fresh = init_params(small, seed=0)
 start = sum(sequence_loss(fresh, wrap(encode(n, chars), bos), small).data for n in docs[:4]) / 4
 assert abs(start - math.log(27)) < 0.2, "an untrained model (init_params) should score about ln 27 on names"
+checks_passed.add('sequence_loss')
 print("sequence_loss checks passed")
 
 # %% [markdown]
@@ -643,6 +667,8 @@ before = [x.data for x in parameters(tp)]
 first = train(tp, tiny_docs, 1, TINY, seed=0)
 assert isinstance(first, list) and len(first) == 1, "train should return one loss per step"
 assert isinstance(first[0], float), "the losses should be plain floats (loss.data), not Values"
+assert 'sequence_loss' in checks_passed, \
+    "train calls your sequence_loss, so its steps need one that passes Check Task D: fix sequence_loss first"
 moves = [abs(x.data - b) for x, b in zip(parameters(tp), before, strict=True)]
 assert max(moves) > 0, "train should update the parameters in place"
 assert all(abs(step - 0.01) < 1e-5 or step == 0 for step in moves), \
@@ -823,6 +849,7 @@ assert set(name) <= set(TINY_CHARS) and len(name) <= TINY['block_size'], \
     "a sample holds only letters of chars (no BOS) and at most block_size of them"
 assert sample(tp, TINY, TINY_CHARS, 1.0, random.Random(0)) == name, \
     "the same rng seed should give the same sample: draw with the rng you are given"
+assert 'gpt' in checks_passed, "sample calls your gpt, so its names need a gpt that passes Check Task C: fix gpt first"
 assert name == "ccaac", "at temperature 1 with random.Random(0) the tiny model samples another name"
 cold = {sample(tp, TINY, TINY_CHARS, 0.001, random.Random(s)) for s in range(4)}
 assert len(cold) == 1, "near temperature 0 every draw should be the most likely token, whatever the rng"
@@ -866,10 +893,8 @@ print("sample checks passed")
 # grader's bar.
 
 # %% tags=["checks:capstone"]
-small = dict(CONFIG, n_embd=8, n_head=2)
-fresh = init_params(small, seed=0)
-start = sum(sequence_loss(fresh, wrap(encode(n, chars), bos), small).data for n in docs[:4]) / 4
-assert abs(start - math.log(27)) < 0.2, "an untrained model should score about ln 27: finish Tasks A-D first"
+assert 'sequence_loss' in checks_passed, \
+    "this check measures your model with your sequence_loss: make Checks A-D pass first"
 assert os.path.exists("checkpoint.json"), \
     "checkpoint.json is not here yet (the grader gives the capstone 0 without it): run the training cells, " \
     "which write it next to this notebook, and hand it in with the notebook"

@@ -3,8 +3,12 @@
 These tests run on the trusted side. `student` calls into the student's
 process; every number compared here comes back as plain data, and every
 expected value is computed in this module by a trusted numpy reference of
-the model (microgpt's forward pass, position by position). Trusted weights
-travel into the sandbox as plain floats and become Values there. Each
+the model (microgpt's forward pass, position by position). A function that
+calls another graded one (gpt calls mlp, sequence_loss gpt, train
+sequence_loss, sample gpt) also passes with what a correct one computes here
+from its own dependency's results, so a mistake costs points only where it
+is. Trusted weights travel into the sandbox as plain floats and become
+Values there. Each
 docstring is the feedback line a student reads when the test fails; the
 assertion messages speak to the student and never contain expected values
 or hidden inputs.
@@ -21,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.sandbox import StudentError
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import (
     as_values,
@@ -93,13 +98,31 @@ def random_weights(rng, config, std=0.4, extra_positions=0):
 
 
 def ref_mlp(x, fc1, fc2, bug=None):
-    hidden = fc1 @ x
+    """fc2 · relu(fc1 · x) for a row (or rows) x, or a known wrong variant."""
+    hidden = x @ fc1.T
     if bug != "mlp-no-relu":
         hidden = np.maximum(hidden, 0.0)
-    out = fc2 @ hidden
+    out = hidden @ fc2.T
     if bug == "mlp-relu-output":
         out = np.maximum(out, 0.0)
     return out
+
+
+class ReferenceMlp:
+    """The MLP block of each layer (named by its prefix) on a row or rows of inputs, and its backward pass."""
+
+    def __init__(self, weights):
+        self.weights = weights
+
+    def forward(self, prefix, rows):
+        return ref_mlp(rows, self.weights[prefix + "mlp_fc1"], self.weights[prefix + "mlp_fc2"])
+
+    def backward(self, prefix, rows, d_out):
+        """(gradient of the rows, of mlp_fc1, of mlp_fc2), given the gradient of the outputs."""
+        fc1, fc2 = self.weights[prefix + "mlp_fc1"], self.weights[prefix + "mlp_fc2"]
+        pre = rows @ fc1.T
+        d_pre = (d_out @ fc2) * (pre > 0)
+        return d_pre @ fc1, d_pre.T @ rows, d_out.T @ np.maximum(pre, 0.0)
 
 
 def layer_weights(weights, prefix):
@@ -107,8 +130,10 @@ def layer_weights(weights, prefix):
     return {name: weights[prefix + name] for name in LAYER_TABLES[:4]}
 
 
-def ref_logits(weights, config, tokens, bug=None):
-    """The logits at every position of tokens, fed one position at a time; `bug` makes a known wrong variant."""
+def ref_logits(weights, config, tokens, bug=None, mlp=None):
+    """The logits at every position of tokens, fed one position at a time; `bug` makes a known wrong variant,
+    `mlp` (like ReferenceMlp) computes the MLP blocks."""
+    mlp = mlp or ReferenceMlp(weights)
     layers = config["n_layer"]
     keys, values = [[] for _ in range(layers)], [[] for _ in range(layers)]
     rows = []
@@ -119,14 +144,13 @@ def ref_logits(weights, config, tokens, bug=None):
             prefix = "layer0." if bug == "same-layer" else f"layer{i}."
             if bug == "cache-not-used":
                 keys[i], values[i] = [], []
-            fc1, fc2 = weights[prefix + "mlp_fc1"], weights[prefix + "mlp_fc2"]
             if bug == "post-norm":
                 x = rmsnorm(x + attention_step(x, layer_weights(weights, prefix), keys[i], values[i], config["n_head"]))
-                x = rmsnorm(x + ref_mlp(x, fc1, fc2))
+                x = rmsnorm(x + mlp.forward(prefix, x))
                 continue
             attended = attention_step(rmsnorm(x), layer_weights(weights, prefix), keys[i], values[i], config["n_head"])
             x = attended if bug in ("no-residual", "no-attention-residual") else x + attended
-            processed = ref_mlp(rmsnorm(x), fc1, fc2)
+            processed = mlp.forward(prefix, rmsnorm(x))
             x = processed if bug in ("no-residual", "no-mlp-residual") else x + processed
         rows.append(weights["lm_head"] @ x)
     return np.array(rows)
@@ -176,16 +200,10 @@ def batch_logits(weights, config, tokens):
     return x @ weights["lm_head"].T
 
 
-def seq_loss_sum(weights, config, tokens):
-    """(sum of the next-token losses, number of predictions) over min(block_size, len - 1) positions."""
-    n = min(config["block_size"], len(tokens) - 1)
-    logp = log_softmax(batch_logits(weights, config, [tokens[:n]])[0])
-    return float(-logp[np.arange(n), tokens[1:n + 1]].sum()), n
-
-
-def seq_grad(weights, config, tokens, upstream):
+def seq_grad(weights, config, tokens, upstream, mlp=None):
     """(logits, exact gradients of every parameter) by backpropagation through the whole sequence, for a
-    loss whose gradient with respect to the logits is upstream(logits)."""
+    loss whose gradient with respect to the logits is upstream(logits); `mlp` as in ref_logits."""
+    mlp = mlp or ReferenceMlp(weights)
     n, n_head = len(tokens), config["n_head"]
     head_dim = config["n_embd"] // n_head
     future = np.triu(np.ones((n, n), dtype=bool), 1)
@@ -206,10 +224,8 @@ def seq_grad(weights, config, tokens, upstream):
         mixed = np.concatenate(heads, axis=1)
         middle = x + mixed @ weights[p + "attn_wo"].T
         xn2, scale2 = rms_rows(middle)
-        pre = xn2 @ weights[p + "mlp_fc1"].T
-        hidden = np.maximum(pre, 0.0)
-        saved.append((x, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2, pre, hidden))
-        x = middle + hidden @ weights[p + "mlp_fc2"].T
+        saved.append((x, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2))
+        x = middle + mlp.forward(p, xn2)
     logits = x @ weights["lm_head"].T
     d_logits = upstream(logits)
     grads = {name: np.zeros_like(table) for name, table in weights.items()}
@@ -217,11 +233,9 @@ def seq_grad(weights, config, tokens, upstream):
     dx = d_logits @ weights["lm_head"]
     for i in reversed(range(config["n_layer"])):
         p = f"layer{i}."
-        start, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2, pre, hidden = saved[i]
-        grads[p + "mlp_fc2"] = dx.T @ hidden
-        d_pre = (dx @ weights[p + "mlp_fc2"]) * (pre > 0)
-        grads[p + "mlp_fc1"] = d_pre.T @ xn2
-        d_middle = dx + rms_rows_back(middle, scale2, d_pre @ weights[p + "mlp_fc1"])
+        start, xn, scale1, q, k, v, attention, mixed, middle, xn2, scale2 = saved[i]
+        d_xn2, grads[p + "mlp_fc1"], grads[p + "mlp_fc2"] = mlp.backward(p, xn2, dx)
+        d_middle = dx + rms_rows_back(middle, scale2, d_xn2)
         grads[p + "attn_wo"] = d_middle.T @ mixed
         d_mixed = d_middle @ weights[p + "attn_wo"]
         dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
@@ -257,8 +271,10 @@ def loss_grad(weights, config, tokens):
     return found["loss"], grads
 
 
-def ref_train(weights, config, docs, steps, seed, bug=None):
-    """Trusted replay of train: (losses, weights after), or a known wrong variant."""
+def ref_train(weights, config, docs, steps, seed, bug=None, step_loss=None):
+    """Trusted replay of train: (losses, weights after), or a known wrong variant. Each step's (loss, gradients)
+    come from step_loss(weights, tokens), the reference loss_grad unless given; Adam runs here."""
+    step_loss = step_loss or (lambda now, tokens: loss_grad(now, config, tokens))
     weights = {k: v.copy() for k, v in weights.items()}
     chars = sorted(set("".join(docs)))
     bos = len(chars)
@@ -271,7 +287,7 @@ def ref_train(weights, config, docs, steps, seed, bug=None):
     losses = []
     for step in range(steps):
         tokens = [bos] + [chars.index(c) for c in order[step % len(order)]] + [bos]
-        loss, grads = loss_grad(weights, config, tokens)
+        loss, grads = step_loss(weights, tokens)
         losses.append(loss)
         if bug == "grads-accumulate":
             total = {k: total[k] + grads[k] for k in grads}
@@ -288,12 +304,23 @@ def ref_train(weights, config, docs, steps, seed, bug=None):
 
 def ref_sample(weights, config, chars, temperature, seed, bug=None):
     """Trusted replay of sample with random.Random(seed), or a known wrong variant."""
+    forward_bug = "cache-not-used" if bug == "sample-cache-reset" else None
+    tokens = []
+
+    def next_logits(token, pos):
+        tokens.append(token)
+        return ref_logits(weights, config, tokens, forward_bug)[-1]
+
+    return draw_name(next_logits, config, chars, temperature, seed, bug)
+
+
+def draw_name(next_logits, config, chars, temperature, seed, bug=None):
+    """The draws sample's docstring states, with random.Random(seed), on the logits next_logits(token, pos) gives."""
     rng = random.Random(seed)
     bos = len(chars)
-    tokens, letters = [bos], []
-    forward_bug = "cache-not-used" if bug == "sample-cache-reset" else None
-    for _ in range(config["block_size"]):
-        logits = ref_logits(weights, config, tokens, forward_bug)[-1]
+    token, letters = bos, []
+    for pos in range(config["block_size"]):
+        logits = next_logits(token, pos)
         if bug == "temperature-after-softmax":
             scaled = logits
         elif bug == "temperature-inverted":
@@ -304,7 +331,6 @@ def ref_sample(weights, config, chars, temperature, seed, bug=None):
         if token == bos:
             break
         letters.append(chars[token])
-        tokens.append(token)
     return "".join(letters)
 
 
@@ -349,6 +375,92 @@ def numbers_of(student, result, what, length):
 def read_tables(student, box, reader=read_data):
     """The numbers (or, with read_grads, the gradients) of every matrix in a dict of the student's process."""
     return {name: np.array(rows, dtype=float) for name, rows in student.define(reader)(box).items()}
+
+
+# ------------------------------------------------------------ with the student's own dependency
+# A function that calls another graded function is also judged against what a correct one gives with the
+# student's own dependency, computed here from what that dependency returns as data: a mistake in the
+# dependency then costs points on the dependency's own checkpoint only. Nothing of a graded function is sent.
+
+def own_expectation(compute):
+    """compute(), or None when the student's dependency gives nothing a correct function could use."""
+    try:
+        return compute()
+    except (AssertionError, TypeError, ValueError, StudentError):
+        return None
+
+
+def close_or_own(got, want, own, rel=RTOL, abs_tol=ATOL):
+    """got is close to the trusted want or, computed only then, to what own() gives with the student's dependency."""
+    return close(got, want, rel, abs_tol) or close(got, own_expectation(own), rel, abs_tol)
+
+
+class OwnMlp:
+    """The student's own mlp, called in their process on the rows the trusted forward pass gives it and
+    differentiated with the provided backward: plugged into ref_logits or seq_grad in place of ReferenceMlp."""
+
+    def __init__(self, student, weights):
+        self.student, self.weights, self.layers = student, weights, {}
+
+    def layer(self, prefix):
+        return tables_of(self.student, {name: self.weights[prefix + name] for name in LAYER_TABLES})
+
+    def run(self, layer, rows):
+        xs = self.student.define(as_values)(np.atleast_2d(rows).tolist())
+        return xs, [self.student.mlp(x, layer) for x in xs]
+
+    def forward(self, prefix, rows):
+        if prefix not in self.layers:
+            self.layers[prefix] = self.layer(prefix)
+        _, outs = self.run(self.layers[prefix], rows)
+        width = np.shape(rows)[-1]
+        return np.array([numbers_of(self.student, out, "mlp", width) for out in outs]).reshape(np.shape(rows))
+
+    def backward(self, prefix, rows, d_out):
+        layer = self.layer(prefix)  # fresh leaves, their grads at 0
+        xs, outs = self.run(layer, rows)
+        self.student.backward(self.student.define(weighted_sum)(outs, d_out.tolist()))
+        grads = read_tables(self.student, layer, read_grads)
+        return np.array(self.student.define(read_grads)(xs), dtype=float), grads["mlp_fc1"], grads["mlp_fc2"]
+
+
+def own_loss_grad(student, weights, config, tokens, gradients=True):
+    """(loss, gradients or None) a correct sequence_loss gives with the student's own gpt: their logits for the name
+    (one pair of fresh caches), and the cross-entropy's gradient sent back through them with the provided backward."""
+    n = min(config["block_size"], len(tokens) - 1)
+    params = tables_of(student, weights)
+    keys, values = empty_cache(student, config), empty_cache(student, config)
+    outs = [student.gpt(token, pos, keys, values, params, config) for pos, token in enumerate(tokens[:n])]
+    logp = log_softmax([numbers_of(student, out, "gpt", config["vocab_size"]) for out in outs])
+    targets = (np.arange(n), np.array(tokens[1:n + 1]))
+    loss = -float(np.mean(logp[targets]))
+    if not gradients:
+        return loss, None
+    d_logits = np.exp(logp)
+    d_logits[targets] -= 1.0
+    student.backward(student.define(weighted_sum)(outs, (d_logits / n).tolist()))
+    return loss, read_tables(student, params, read_grads)
+
+
+def own_step_loss(student, config):
+    """A training step's (loss, gradients) from the student's own sequence_loss through the provided backward,
+    the parameters sent as plain data: for ref_train to replay train with it."""
+    def step_loss(weights, tokens):
+        params = tables_of(student, weights)
+        loss = student.sequence_loss(params, list(tokens), config)
+        student.backward(loss)
+        return float(loss.data), read_tables(student, params, read_grads)
+    return step_loss
+
+
+def own_sample(student, params, config, temperature, seed):
+    """The name a correct sample draws with the student's own gpt (one pair of caches for the whole name)."""
+    keys, values = empty_cache(student, config), empty_cache(student, config)
+
+    def next_logits(token, pos):
+        return numbers_of(student, student.gpt(token, pos, keys, values, params, config), "gpt", config["vocab_size"])
+
+    return draw_name(next_logits, config, CHARS, temperature, seed)
 
 
 def tiny_config(rng, layers=1):
@@ -470,12 +582,9 @@ def test_init_params_draws_small_gaussian_numbers(student, rng, diagnose):
         diagnose("init-scale")
     assert abs(float(flat.mean())) < 0.02 and 0.06 < spread < 0.10, \
         "the parameters should be drawn with mean 0 and standard deviation INIT_STD (0.08)"
-    total = count = 0
-    for name in rng.choice(SAMPLE_NAMES, 6, replace=False):
-        tokens = [26] + [LETTERS.index(c) for c in name[:6]] + [26]
-        loss, n = seq_loss_sum(weights, config, tokens)
-        total, count = total + loss, count + n
-    assert abs(total / count - math.log(27)) < 0.3, "an untrained model from init_params should score about ln 27"
+    losses = [ref_loss(weights, config, [26] + [LETTERS.index(c) for c in name[:6]] + [26])
+              for name in rng.choice(SAMPLE_NAMES, 6, replace=False)]
+    assert abs(np.mean(losses) - math.log(27)) < 0.3, "an untrained model from init_params should score about ln 27"
 
 
 @init_checkpoint
@@ -578,14 +687,16 @@ def run_gpt(student, weights, config, tokens):
     return np.array(rows), keys, values, params
 
 
-def check_forward(diagnose, got, weights, config, tokens, message):
-    want = ref_logits(weights, config, tokens)
-    if not close(got, want, RTOL, ATOL):
+def check_forward(student, diagnose, got, weights, config, tokens, message):
+    """got is the reference logits, or those a correct gpt gives with the student's own mlp."""
+    good = close_or_own(got, ref_logits(weights, config, tokens),
+                        lambda: ref_logits(weights, config, tokens, mlp=OwnMlp(student, weights)))
+    if not good:
         for bug, symptom in GPT_BUGS.items():
             if close(got, ref_logits(weights, config, tokens, bug), RTOL, ATOL):
                 diagnose(symptom)
                 break
-    assert close(got, want, RTOL, ATOL), message
+    assert good, message
 
 
 @gpt_checkpoint
@@ -606,7 +717,7 @@ def test_gpt_first_position_matches_the_reference(student, rng, diagnose):
     weights = random_weights(rng, config)
     for token in (config["vocab_size"] - 1, int(rng.integers(0, config["vocab_size"] - 1))):
         got, _, _, _ = run_gpt(student, weights, config, [token])
-        check_forward(diagnose, got, weights, config, [token],
+        check_forward(student, diagnose, got, weights, config, [token],
                       "the logits at position 0 are wrong: embeddings, rmsnorm, the two pre-norm blocks with "
                       "residuals, lm_head")
 
@@ -618,7 +729,8 @@ def test_gpt_reads_a_sequence_through_its_caches(student, rng, diagnose):
     weights = random_weights(rng, config)
     tokens = random_tokens(rng, config, config["block_size"])
     got, _, _, _ = run_gpt(student, weights, config, tokens)
-    check_forward(diagnose, got, weights, config, tokens, "the logits are wrong at some position of a sequence")
+    check_forward(student, diagnose, got, weights, config, tokens,
+                  "the logits are wrong at some position of a sequence")
 
 
 @gpt_checkpoint
@@ -628,7 +740,7 @@ def test_gpt_with_two_layers(student, rng, diagnose):
     weights = random_weights(rng, config)
     tokens = random_tokens(rng, config, 5)
     got, _, _, _ = run_gpt(student, weights, config, tokens)
-    check_forward(diagnose, got, weights, config, tokens, "with two layers the logits are wrong")
+    check_forward(student, diagnose, got, weights, config, tokens, "with two layers the logits are wrong")
 
 
 @gpt_checkpoint
@@ -637,7 +749,8 @@ def test_gpt_in_the_reference_configuration(student, rng, diagnose):
     weights = random_weights(rng, REFERENCE, std=0.25)
     tokens = [26] + [LETTERS.index(c) for c in str(rng.choice(SAMPLE_NAMES))]
     got, _, _, _ = run_gpt(student, weights, REFERENCE, tokens)
-    check_forward(diagnose, got, weights, REFERENCE, tokens, "the logits of the reference configuration are wrong")
+    check_forward(student, diagnose, got, weights, REFERENCE, tokens,
+                  "the logits of the reference configuration are wrong")
 
 
 @gpt_checkpoint
@@ -672,11 +785,22 @@ def test_gpt_logits_backpropagate_to_every_parameter(student, rng):
         d_logits[-1, target] = 1.0
         return d_logits
 
-    _, want = seq_grad(weights, config, tokens, upstream)
-    grads = read_tables(student, params, read_grads)
-    for name in want:
-        assert close(grads[name], want[name], rel=1e-4, abs_tol=1e-7), \
-            f"the gradient of {name} is wrong: build the logits from Value operations only, never from .data"
+    wrong = wrong_gradient(read_tables(student, params, read_grads), seq_grad(weights, config, tokens, upstream)[1],
+                           lambda: seq_grad(weights, config, tokens, upstream, OwnMlp(student, weights))[1])
+    assert not wrong, \
+        f"the gradient of {wrong} is wrong: build the logits from Value operations only, never from .data"
+
+
+def wrong_gradient(grads, want, own):
+    """The first parameter whose gradient is neither the trusted one nor, computed only then, the one own()
+    gives with the student's dependency (None: all right)."""
+    def first_wrong(expected):
+        return next((name for name in expected if not close(grads[name], expected[name], rel=1e-4, abs_tol=1e-7)),
+                    None)
+
+    wrong = first_wrong(want)
+    own_grads = own_expectation(own) if wrong else None
+    return wrong if own_grads is None else first_wrong(own_grads)
 
 
 def run_gpt_last(student, weights, config, tokens, target):
@@ -716,8 +840,10 @@ def forward_is_sound(student, weights, config):
 
 
 def check_loss(student, diagnose, got, weights, config, tokens, message):
-    want = ref_loss(weights, config, tokens)
-    if not close(got, want, RTOL, ATOL) and forward_is_sound(student, weights, config):
+    """got is the reference loss, or the one a correct sequence_loss gives with the student's own gpt."""
+    good = close_or_own(got, ref_loss(weights, config, tokens),
+                        lambda: own_loss_grad(student, weights, config, tokens, gradients=False)[0])
+    if not good and forward_is_sound(student, weights, config):
         matches = []
         for bug in LOSS_BUGS:
             try:
@@ -728,7 +854,7 @@ def check_loss(student, diagnose, got, weights, config, tokens, message):
                 matches.append(bug)
         if len(matches) == 1:
             diagnose(matches[0])
-    assert close(got, want, RTOL, ATOL), message
+    assert good, message
 
 
 @loss_checkpoint
@@ -795,11 +921,9 @@ def test_loss_backpropagates_to_every_parameter(student, rng):
     tokens = random_tokens(rng, config, 4) + [config["vocab_size"] - 1]
     _, loss, params = run_loss(student, weights, config, tokens)
     student.backward(loss)
-    _, want = loss_grad(weights, config, tokens)
-    grads = read_tables(student, params, read_grads)
-    for name in want:
-        assert close(grads[name], want[name], rel=1e-4, abs_tol=1e-7), \
-            f"the gradient of {name} is wrong: build the loss from Value operations only, never from .data"
+    wrong = wrong_gradient(read_tables(student, params, read_grads), loss_grad(weights, config, tokens)[1],
+                           lambda: own_loss_grad(student, weights, config, tokens)[1])
+    assert not wrong, f"the gradient of {wrong} is wrong: build the loss from Value operations only, never from .data"
 
 
 @loss_checkpoint
@@ -835,17 +959,26 @@ def run_train(student, weights, config, docs, steps, seed):
     return np.array(losses), read_tables(student, params)
 
 
-def check_train(student, diagnose, got, weights, config, docs, steps, seed, message):
-    def matches(reference):
-        losses, tables = reference
-        return close(got[0], losses, rel=1e-7, abs_tol=ATOL) and all(
-            close(got[1][k], tables[k], rel=1e-5, abs_tol=1e-7) for k in tables)
+def same_run(got, reference):
+    """Whether the (losses, tables) of the student's train are those of a reference run (None: no run)."""
+    losses, tables = reference or (None, {})
+    return close(got[0], losses, rel=1e-7, abs_tol=ATOL) and all(
+        close(got[1][k], tables[k], rel=1e-5, abs_tol=1e-7) for k in tables)
 
-    want = ref_train(weights, config, docs, steps, seed)
-    good = matches(want)
+
+def own_run(student, weights, config, docs, steps, seed):
+    """train replayed here with the student's own sequence_loss, or None."""
+    step_loss = own_step_loss(student, config)
+    return own_expectation(lambda: ref_train(weights, config, docs, steps, seed, step_loss=step_loss))
+
+
+def check_train(student, diagnose, got, weights, config, docs, steps, seed, message):
+    """got is the trusted run, or train replayed here with the student's own sequence_loss."""
+    good = same_run(got, ref_train(weights, config, docs, steps, seed)) or \
+        same_run(got, own_run(student, weights, config, docs, steps, seed))
     if not good and forward_is_sound(student, weights, config):
         for bug in TRAIN_BUGS:
-            if matches(ref_train(weights, config, docs, steps, seed, bug)):
+            if same_run(got, ref_train(weights, config, docs, steps, seed, bug)):
                 diagnose(bug)
                 break
     assert good, message
@@ -873,12 +1006,13 @@ def test_train_starts_with_the_first_shuffled_name(student, rng, diagnose):
             break
         seed += 1
     losses, _ = run_train(student, weights, config, docs, 1, seed)
-    total, n = seq_loss_sum(weights, config, [3] + ["abc".index(c) for c in order[0]] + [3])
-    if not close(losses[0], total / n, RTOL, ATOL):
-        total_first, n_first = seq_loss_sum(weights, config, [3] + ["abc".index(c) for c in docs[0]] + [3])
-        if close(losses[0], total_first / n_first, RTOL, ATOL):
-            diagnose("docs-not-shuffled")
-    assert close(losses[0], total / n, RTOL, ATOL), \
+    first = [3] + ["abc".index(c) for c in order[0]] + [3]
+    good = close_or_own(losses[0], ref_loss(weights, config, first),
+                        lambda: own_step_loss(student, config)(weights, first)[0])
+    unshuffled = [3] + ["abc".index(c) for c in docs[0]] + [3]
+    if not good and close(losses[0], ref_loss(weights, config, unshuffled), RTOL, ATOL):
+        diagnose("docs-not-shuffled")
+    assert good, \
         "the first loss should be the loss of the name random.Random(seed).shuffle puts first"
 
 
@@ -920,11 +1054,16 @@ def test_train_cycles_through_the_shuffled_docs(student, rng, diagnose):
 
 @train_checkpoint
 def test_training_lowers_the_loss(student, rng):
-    """Forty steps on a few short names bring the loss clearly down."""
+    """Twenty steps on five short names bring the loss clearly down."""
     config = train_config(rng)
-    losses, _ = run_train(student, random_weights(rng, config), config, TRAIN_DOCS[:5], 40,
-                          int(rng.integers(100)))
-    assert losses[-10:].mean() < losses[:10].mean() - 0.15, "forty steps of training should lower the loss clearly"
+    weights, seed = random_weights(rng, config), int(rng.integers(100))
+    got = run_train(student, weights, config, TRAIN_DOCS[:5], 20, seed)
+    # The first and the last five steps see the same five names: without learning they score the same. A correct
+    # train lowers their mean by 0.13 or more (measured on 1,000 draws of these inputs); with a broken
+    # sequence_loss it may not, so the run of a correct train with the student's own one passes too.
+    assert got[0][-5:].mean() < got[0][:5].mean() - 0.1 or \
+        same_run(got, own_run(student, weights, config, TRAIN_DOCS[:5], 20, seed)), \
+        "twenty steps of training should lower the loss clearly"
 
 
 # ------------------------------------------------------------ Task F: sample
@@ -963,13 +1102,15 @@ def run_sample(student, params, config, temperature, seed):
     return name
 
 
-def check_sample(student, diagnose, got, weights, config, temperature, seed, message):
-    want = ref_sample(weights, config, CHARS, temperature, seed)
-    if got != want and forward_is_sound(student, weights, config):
+def check_sample(student, diagnose, got, params, weights, config, temperature, seed, message):
+    """got is the reference name, or the one a correct sample draws with the student's own gpt."""
+    good = got == ref_sample(weights, config, CHARS, temperature, seed) or \
+        got == own_expectation(lambda: own_sample(student, params, config, temperature, seed))
+    if not good and forward_is_sound(student, weights, config):
         matches = [bug for bug in SAMPLE_BUGS if got == ref_sample(weights, config, CHARS, temperature, seed, bug)]
         if len(matches) == 1:  # a name two mistakes would both give says nothing about which one it is
             diagnose(matches[0])
-    assert got == want, message
+    assert good, message
 
 
 @sample_checkpoint
@@ -991,7 +1132,7 @@ def test_sample_near_zero_temperature_is_greedy(student, rng, diagnose):
         params = tables_of(student, weights)
         seed = telling_seed(rng, weights, config, 0.001)
         got = run_sample(student, params, config, 0.001, seed)
-        check_sample(student, diagnose, got, weights, config, 0.001, seed,
+        check_sample(student, diagnose, got, params, weights, config, 0.001, seed,
                      "near temperature 0 the sample should follow the largest logit at every step")
 
 
@@ -1003,7 +1144,7 @@ def test_sample_at_temperature_one_draws_with_the_given_rng(student, rng, diagno
     for _ in range(3):
         seed = telling_seed(rng, weights, config, 1.0)
         got = run_sample(student, params, config, 1.0, seed)
-        check_sample(student, diagnose, got, weights, config, 1.0, seed,
+        check_sample(student, diagnose, got, params, weights, config, 1.0, seed,
                      "at temperature 1 the sample differs: draw with rng.choices(range(vocab_size), weights=...)[0]")
 
 
@@ -1015,7 +1156,7 @@ def test_sample_divides_the_logits_by_the_temperature(student, rng, diagnose):
     for temperature in (0.4, 2.5):
         seed = telling_seed(rng, weights, config, temperature)
         got = run_sample(student, params, config, temperature, seed)
-        check_sample(student, diagnose, got, weights, config, temperature, seed,
+        check_sample(student, diagnose, got, params, weights, config, temperature, seed,
                      "the samples at other temperatures differ: divide the logits by the temperature before softmax")
 
 
