@@ -1,9 +1,10 @@
 """Every assignment in source_lib/ is sound.
 
-Solutions earn every auto-graded point, untouched releases earn none,
-each known bug loses points on its own checkpoint with its misconception,
-other correct styles keep full marks, cheats gain nothing over the bug they
-hide, and the generated notebooks match their sources.
+Solutions earn every auto-graded point, untouched releases earn none, each
+known bug loses points on its own checkpoint with its misconception and
+nowhere but on the checkpoints about its code and the milestones that
+integrate them, other correct styles keep full marks, cheats gain nothing
+over the bug they hide, and the generated notebooks match their sources.
 """
 
 from __future__ import annotations
@@ -83,6 +84,21 @@ def test_a_known_bug_loses_points_on_its_checkpoint_with_its_message(graded, ass
     assert variant.misconception in found, f"{variant.id} gave {found}"
     message = next(m.message for m in rubric.misconceptions if m.id == variant.misconception)
     assert message in json.dumps(result["tests"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "bug"],
+                         ids=lambda x: getattr(x, "id", x))
+def test_a_known_bug_costs_points_only_where_it_is(graded, assignment_id, variant):
+    """Only on the checkpoints about its code, and on milestones that integrate them, which name them."""
+    result = graded[assignment_id][variant.id]
+    rubric = load_assignment(assignment_id, ROOT).rubric
+    lost = {i for i, score in checkpoint_scores(result).items() if score < rubric.checkpoint(i).points}
+    assert lost <= rubric.may_cost(variant.checkpoint), \
+        f"{variant.id} also loses {sorted(lost - rubric.may_cost(variant.checkpoint))}"
+    own_titles = [rubric.checkpoint(i).title for i in rubric.about_the_same_code(variant.checkpoint)]
+    for integrating in lost - rubric.about_the_same_code(variant.checkpoint):
+        output = next(t["output"] for t in result["tests"] if t["name"] == rubric.checkpoint(integrating).title)
+        assert any(title in output for title in own_titles), f"{integrating} does not say what explains it: {output}"
 
 
 @pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "style"],
