@@ -167,7 +167,8 @@ def test_a_changed_secret_regrades_the_class(buggy_class):
 
 
 def test_loose_notebooks_meet_the_kits_inputs_on_every_day_and_by_plain_pytest(tmp_path):
-    kit = shutil.copytree(TOY_ROOT, tmp_path / "kit")
+    fresh = shutil.ignore_patterns(SECRET_FILE)  # each copy of the kit makes its own secret
+    kit = shutil.copytree(TOY_ROOT, tmp_path / "kit", ignore=fresh)
     notebook = echo_notebook(tmp_path / "echo" / "toy.ipynb")
 
     def graded(out: str, kit: Path) -> list[str]:
@@ -185,7 +186,7 @@ def test_loose_notebooks_meet_the_kits_inputs_on_every_day_and_by_plain_pytest(t
     assert echoed_inputs(by_hand.stdout) == monday, by_hand.stdout[-3000:]
     seed = json.loads((tmp_path / "monday" / "toy.json").read_text())["extra_data"]["hidden_inputs"]["seed"]
     assert f"--seed {seed} replays them" in by_hand.stdout
-    assert graded("elsewhere", shutil.copytree(TOY_ROOT, tmp_path / "other-kit")) != monday  # another secret
+    assert graded("elsewhere", shutil.copytree(TOY_ROOT, tmp_path / "other-kit", ignore=fresh)) != monday
 
 
 # ---------------------------------------------------------------- the secret never reaches student code
