@@ -66,9 +66,11 @@ def grade_submission(
             problems += describe_cell_errors(report.cell_errors)
         incidents += [i.as_dict() for i in session.incidents]
     problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
-    return gradescope_result(
+    result = gradescope_result(
         rubric, rubric.score(outcomes), submission=name, problems=problems, sandbox=boundary.describe(),
         incidents=incidents, seconds=time.monotonic() - started, hidden_inputs=inputs.record())
+    result["extra_data"]["student_cpu_seconds"] = round(sum(s.cpu_seconds for s in context.sessions), 3)
+    return result
 
 
 def zero_result(assignment: Assignment, *, name: str, problem: str, sandbox: dict | None = None,

@@ -2,7 +2,8 @@
 
 `tests[]` holds one entry per auto-graded checkpoint, so `score` is their
 sum; checkpoints, misconceptions, hand-graded questions still to mark,
-limit hits, the sandbox's protections and what the hidden inputs derived
+limit hits, the sandbox's protections, the CPU seconds the student's code
+used (added by `grading`) and what the hidden inputs derived
 from (the seed that replays them, the secret's fingerprint) go under
 `extra_data`, which the feedback leaves out.
 """

@@ -60,6 +60,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def unreaped_worker_cpu(reported: float) -> float:
+    """bubblewrap exits without reaping the sandboxed worker, so the kernel never adds the worker's CPU time
+    to its ancestors'; what the workers reported is added instead (other sandboxes are counted by the kernel)."""
+    return reported if strongest_boundary().name == "bubblewrap" else 0.0
+
+
 def grade(notebooks: list[Path], out: Path) -> dict:
     """`atomgpt grade` of the notebooks: wall, CPU of the whole process tree, peak memory of one process."""
     command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, *map(str, notebooks), "--out", str(out),
@@ -70,10 +76,13 @@ def grade(notebooks: list[Path], out: Path) -> dict:
     sampler.start()
     _, errors = process.communicate()
     sampler.stop()
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu_before
     if process.returncode != 0:
         raise SystemExit(f"atomgpt grade failed:\n{errors[-3000:]}")
-    return {"n": len(notebooks), "seconds": time.perf_counter() - started, "cpu": children_cpu() - cpu_before,
-            "peak_process_mib": sampler.peak_process_kib / 1024, "results": len(list(out.glob("*.json")))}
+    results = [json.loads(path.read_text()) for path in out.glob("*.json")]
+    cpu += unreaped_worker_cpu(sum(r["extra_data"]["student_cpu_seconds"] for r in results))
+    return {"n": len(notebooks), "seconds": seconds, "cpu": cpu, "peak_process_mib": sampler.peak_process_kib / 1024,
+            "results": len(results)}
 
 
 def floor(runs: int) -> dict:
@@ -83,12 +92,14 @@ def floor(runs: int) -> dict:
     program = read_submission(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT, assignment.release)
     boundary = strongest_boundary()
     cpu_before, own_before, started = children_cpu(), time.process_time(), time.perf_counter()
+    reported = 0.0
     for _ in range(runs):
         session = StudentSession(program.cells, assignment.rubric.limits, boundary, assignment.data_files)
         report = session.load()
         session.close()
+        reported += session.cpu_seconds
         assert not report.cell_errors, report.cell_errors
-    cpu = children_cpu() - cpu_before + time.process_time() - own_before
+    cpu = children_cpu() - cpu_before + time.process_time() - own_before + unreaped_worker_cpu(reported)
     return {"runs": runs, "sandbox": boundary.name, "seconds": (time.perf_counter() - started) / runs,
             "cpu": cpu / runs}
 

@@ -438,3 +438,13 @@ def test_bubblewrap_hides_course_files_and_network(run_student):
     assert student.uid() != 0
     with pytest.raises(StudentRaised, match="OSError|ConnectionRefused|Network"):
         student.net()
+
+
+def test_the_cpu_time_the_students_code_used_is_counted_across_restarts(run_student):
+    session = run_student("def work():\n    return sum(i * i for i in range(2_000_000))\n", call_timeout=10.0)
+    student = Student(session)
+    student.work()
+    first = session.cpu_seconds
+    session._stop()  # a restart, as after a crash: the new process counts from zero, the old one's time stays
+    student.work()
+    assert first > 0.05 and session.cpu_seconds > first + 0.05

@@ -190,13 +190,25 @@ class StudentSession:
         self.definitions: dict[str, Remote] = {}
         self.helpers: dict[Callable, Remote] = {}  # the grader's helpers defined in the current process
         self.exchanges = 0
+        self.cpu_used: dict[int, float] = {}  # CPU seconds each of its processes reported last (one per restart)
         self.load_report: LoadReport | None = None
         self.load_failure: StudentError | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Ends the student's process for good and removes its working folder."""
+        """Ends the student's process for good and removes its working folder.
+
+        An idle worker is let go first (it exits at the end of its input), so
+        its launcher reaps it and the CPU it used is counted where the
+        grader's own is; one that does not go at once is killed.
+        """
+        if self.process is not None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=1.0)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         self._stop()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -206,16 +218,22 @@ class StudentSession:
         if self.process is None:
             return
         process, self.process = self.process, None
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if process.poll() is None:  # once reaped, its id may belong to another process
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         for stream in (process.stdin, process.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
         process.wait()
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time the student's processes reported using (a killed one's last call is not counted)."""
+        return sum(self.cpu_used.values())
 
     def ensure_started(self) -> None:
         if self.process is not None:
@@ -346,6 +364,7 @@ class StudentSession:
             reply = None
         if reply is None:
             self._fail(what, timeout, deadline, budget_ends_first)
+        self.cpu_used[self.generation] = reply.get("cpu", 0.0)
         if reply.get("output_dropped") and message["op"] != "load":  # a notebook's own printing is not a call's
             self._note("output", what, f"printed more than the {self.limits.output_chars:,} characters kept per call "
                                        "(the rest was dropped)")

@@ -274,6 +274,7 @@ class Worker:
         finally:
             sys.stdout, sys.stderr = saved
         reply["output"] = capture.text()
+        reply["cpu"] = sum(os.times()[:4])  # this process and any it waited for: the grader adds it up
         if capture.dropped:
             reply["output_dropped"] = capture.dropped
         return reply
