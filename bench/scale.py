@@ -56,14 +56,10 @@ def class_of(n: int, folder: Path) -> list[Path]:
 
 
 def children_cpu() -> float:
+    """CPU time of this process's reaped descendants. A sandboxed worker is killed with its launcher, which
+    never reaps it, so its time is not in here: the workers report their own (`student_cpu_seconds`)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def unreaped_worker_cpu(reported: float) -> float:
-    """bubblewrap exits without reaping the sandboxed worker, so the kernel never adds the worker's CPU time
-    to its ancestors'; what the workers reported is added instead (other sandboxes are counted by the kernel)."""
-    return reported if strongest_boundary().name == "bubblewrap" else 0.0
 
 
 def grade(notebooks: list[Path], out: Path) -> dict:
@@ -80,7 +76,7 @@ def grade(notebooks: list[Path], out: Path) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"atomgpt grade failed:\n{errors[-3000:]}")
     results = [json.loads(path.read_text()) for path in out.glob("*.json")]
-    cpu += unreaped_worker_cpu(sum(r["extra_data"]["student_cpu_seconds"] for r in results))
+    cpu += sum(r["extra_data"]["student_cpu_seconds"] for r in results)
     return {"n": len(notebooks), "seconds": seconds, "cpu": cpu, "peak_process_mib": sampler.peak_process_kib / 1024,
             "results": len(results)}
 
@@ -99,7 +95,7 @@ def floor(runs: int) -> dict:
         session.close()
         reported += session.cpu_seconds
         assert not report.cell_errors, report.cell_errors
-    cpu = children_cpu() - cpu_before + time.process_time() - own_before + unreaped_worker_cpu(reported)
+    cpu = children_cpu() - cpu_before + time.process_time() - own_before + reported
     return {"runs": runs, "sandbox": boundary.name, "seconds": (time.perf_counter() - started) / runs,
             "cpu": cpu / runs}
 

@@ -197,18 +197,7 @@ class StudentSession:
     # ------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Ends the student's process for good and removes its working folder.
-
-        An idle worker is let go first (it exits at the end of its input), so
-        its launcher reaps it and the CPU it used is counted where the
-        grader's own is; one that does not go at once is killed.
-        """
-        if self.process is not None:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=1.0)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """Ends the student's process for good and removes its working folder."""
         self._stop()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
