@@ -59,7 +59,7 @@ from autograder.variants import handed_in_with, solution_notebook, variant_submi
 ASSIGNMENT = "a1_values"
 LOOP = "cheat-infinite-loop"
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
-TARGET = 20.0  # atomgpt autograde at least this many times faster than stock nbgrader (not met yet)
+TARGET = 20.0  # atomgpt autograde at least this many times faster than stock nbgrader
 SAMPLE_SECONDS = 0.2
 WAYS = ("stock", "engine-nbgrader", "atomgpt", "dask")
 LABELS = {
