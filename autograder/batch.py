@@ -91,11 +91,13 @@ def grade_class(
     scheduler: str | None = None,
     progress: Callable[[Job, dict], None] = lambda job, result: None,
     grade: Callable[..., dict] = grade_to_file,
+    keep: Callable[[dict], dict | None] = lambda result: result,
 ) -> dict[str, dict]:
     """Grades every job into out/<name>.json, all with the same hidden inputs; returns results by name.
 
     `grade(root, assignment_id, job, inputs=, out=)` runs in the grading
-    processes (a module-level function, so it can be sent to them). With a
+    processes (a module-level function, so it can be sent to them); what
+    `keep(result)` returns is what the returned dict holds (nothing for None). With a
     `scheduler` the class is graded on that Dask cluster instead, and the
     results are written here. A submission that kills its grader again and
     again is reported as a grader failure.
@@ -104,7 +106,9 @@ def grade_class(
     results: dict[str, dict] = {}
 
     def finished(job: Job, result: dict) -> None:
-        results[job.name] = result
+        kept = keep(result)
+        if kept is not None:
+            results[job.name] = kept
         progress(job, result)
 
     def arrived(job: Job, result: dict) -> None:

@@ -31,6 +31,7 @@ def grader_errors() -> tuple[type[BaseException], ...]:
     return (OSError, *loaded)
 
 
+TABLE_ROWS = 100  # `atomgpt grade` prints a row per student up to this many, else one per checkpoint
 SCHEDULER_HELP = ("grade on this Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine's cores; "
                   "its workers need only the kit installed")
 
@@ -112,7 +113,7 @@ def run_grade(root: Path, args: argparse.Namespace, console) -> int:
     from .batch import grade_class, jobs_for
     from .course import load_assignment
     from .hidden_inputs import hidden_inputs
-    from .report import class_table, print_table
+    from .report import ClassTally, class_table, compact, print_table
 
     assignment = load_assignment(args.assignment, root)
     missing = [str(p) for p in args.paths if not p.exists()]
@@ -126,10 +127,18 @@ def run_grade(root: Path, args: argparse.Namespace, console) -> int:
     inputs = hidden_inputs(assignment.id, kit=root, course=course, seed=args.seed)
     jobs = jobs_for(args.paths)
     progress = Progress(len(jobs), console, "graded")
+    tally = ClassTally(assignment.rubric)
+    per_student = len(jobs) <= TABLE_ROWS  # a larger class gets the per-checkpoint table: its memory stays flat
+
+    def keep(result: dict) -> dict | None:
+        tally.add(result)
+        return compact(result) if per_student else None
+
     results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
-                          scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result))
-    print_table(class_table(assignment.rubric, results), console)
-    console.print(f"{len(results)} results in {args.out} ({inputs.describe()})", highlight=False)
+                          scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result),
+                          keep=keep)
+    print_table(class_table(assignment.rubric, results) if per_student else tally.table(), console)
+    console.print(f"{tally.count} results in {args.out} ({inputs.describe()})", highlight=False)
     return 0
 
 

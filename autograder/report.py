@@ -34,6 +34,54 @@ def class_table(rubric: Rubric, results: dict[str, dict], title: str | None = No
     return table
 
 
+def compact(result: dict) -> dict:
+    """What the class table reads of a result, in the result's own shape: a class of thousands is held
+    in memory as these while it is graded, the full results being on disk."""
+    extra = result.get("extra_data", {})
+    return {"score": result["score"], "extra_data": {
+        "checkpoints": [{"id": c["id"], "score": c["score"]} for c in extra.get("checkpoints", [])],
+        "misconceptions": [{"id": m["id"]} for m in extra.get("misconceptions", [])],
+        "limits": [{"kind": i["kind"], "what": i["what"]} for i in extra.get("limits", [])],
+        "grader_failure": extra.get("grader_failure", False),
+        "problems": extra.get("problems", [])[:1]}}
+
+
+class ClassTally:
+    """Per-checkpoint means and full marks and the misconceptions of a class, added up one result at a time,
+    so a class of any size is summed up in the same memory."""
+
+    def __init__(self, rubric: Rubric):
+        self.rubric = rubric
+        self.count = 0
+        self.total = 0.0
+        self.sums = Counter()
+        self.full = Counter()
+        self.misconceptions = Counter()
+
+    def add(self, result: dict) -> None:
+        extra = result.get("extra_data", {})
+        self.count += 1
+        self.total += result["score"]
+        points = {c.id: c.points for c in self.rubric.checkpoints}
+        for checkpoint in extra.get("checkpoints", []):
+            self.sums[checkpoint["id"]] += checkpoint["score"]
+            self.full[checkpoint["id"]] += checkpoint["score"] >= points.get(checkpoint["id"], float("inf"))
+        self.misconceptions.update(m["id"] for m in extra.get("misconceptions", []))
+
+    def table(self) -> Table:
+        mean = self.total / max(1, self.count)
+        table = Table(title=f"{self.rubric.assignment}: {self.count} submissions, mean {mean:.1f} of "
+                            f"{self.rubric.auto_points:g}")
+        for column in ("checkpoint", "max", "mean", "full marks"):
+            table.add_column(column, justify="left" if column == "checkpoint" else "right", no_wrap=True)
+        for checkpoint in self.rubric.checkpoints:
+            mean = self.sums[checkpoint.id] / max(1, self.count)
+            table.add_row(checkpoint.id, f"{checkpoint.points:g}", f"{mean:.2f}", str(self.full[checkpoint.id]))
+        for misconception, students in self.misconceptions.most_common():
+            table.add_row(f"[dim]misconception[/dim] {escape(misconception)}", "", "", f"{students} students")
+        return table
+
+
 def notes_for(result: dict) -> str:
     extra = result.get("extra_data", {})
     notes = [m["id"] for m in extra.get("misconceptions", [])]

@@ -38,6 +38,22 @@ def test_grade_writes_one_result_per_submission_and_prints_a_table(tmp_path):
     assert not list((tmp_path / "out").glob(".*tmp*"))
 
 
+def test_a_class_larger_than_the_table_gets_one_row_per_checkpoint(tmp_path, monkeypatch, capsys):
+    from autograder import cli
+
+    monkeypatch.setattr(cli, "TABLE_ROWS", 2)
+    monkeypatch.setenv("ATOMGPT_ROOT", str(TOY_ROOT))
+    monkeypatch.setenv("COLUMNS", "160")
+    for name in ("ann", "ben", "cy"):
+        (tmp_path / f"{name}.ipynb").write_bytes(SOLUTION.read_bytes())
+    notebooks = [str(tmp_path / f"{name}.ipynb") for name in ("ann", "ben", "cy")]
+    assert cli.main(["grade", "toy", *notebooks, "--out", str(tmp_path / "out"), "--seed", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "toy: 3 submissions, mean 90.0 of 90" in shown and "full marks" in shown
+    assert "squares" in shown and "│ ann" not in shown  # no row per student
+    assert len(list((tmp_path / "out").glob("*.json"))) == 3
+
+
 def test_grading_problems_exit_non_zero_with_a_message(tmp_path):
     missing = atomgpt("grade", "toy", tmp_path / "nope.ipynb", "--out", tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
