@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,8 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
              console: Console) -> dict:
     reports = {}
     course = out / "course"
+    for made in ("course", "submissions", "build"):  # all synthetic: nbgrader cannot regenerate a notebook whose
+        shutil.rmtree(out / made, ignore_errors=True)  # cells changed over submissions in the gradebook
     for assignment_id in ids:
         assignment = load_assignment(assignment_id, root)
         console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")

@@ -135,7 +135,12 @@ def nudged(match) -> str:
 
 
 def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
-    done = atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path)
+    kit = shutil.copytree(TOY_ROOT, tmp_path / "kit", ignore=shutil.ignore_patterns("grading_secret"))
+    assert atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path, root=kit).returncode == 0
+    master = kit / "source_lib" / "toy" / "toy.py"  # the kit changes a notebook's cells; the demo runs again
+    master.write_text(master.read_text() + "\n# %% [markdown]\n# A note added later.\n")
+    assert atomgpt("build", "toy", "--course", tmp_path / "kit-course", cwd=tmp_path, root=kit).returncode == 0
+    done = atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path, root=kit)
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())["toy"]
     assert summary["submissions"] == 8 and summary["seed"] == 5
