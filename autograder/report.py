@@ -52,6 +52,7 @@ class ClassTally:
 
     def __init__(self, rubric: Rubric):
         self.rubric = rubric
+        self.points = {c.id: c.points for c in rubric.checkpoints}
         self.count = 0
         self.total = 0.0
         self.sums = Counter()
@@ -62,10 +63,9 @@ class ClassTally:
         extra = result.get("extra_data", {})
         self.count += 1
         self.total += result["score"]
-        points = {c.id: c.points for c in self.rubric.checkpoints}
         for checkpoint in extra.get("checkpoints", []):
             self.sums[checkpoint["id"]] += checkpoint["score"]
-            self.full[checkpoint["id"]] += checkpoint["score"] >= points.get(checkpoint["id"], float("inf"))
+            self.full[checkpoint["id"]] += checkpoint["score"] >= self.points.get(checkpoint["id"], float("inf"))
         self.misconceptions.update(m["id"] for m in extra.get("misconceptions", []))
 
     def table(self) -> Table:
@@ -95,17 +95,15 @@ def notes_for(result: dict) -> str:
 
 def summary(rubric: Rubric, results: dict[str, dict], seed: int) -> dict:
     scores = [r["score"] for r in results.values()]
-    misconceptions = Counter(m["id"] for r in results.values()
-                             for m in r.get("extra_data", {}).get("misconceptions", []))
-    per_checkpoint = {}
-    for checkpoint in rubric.checkpoints:
-        got = [c["score"] for r in results.values() for c in r.get("extra_data", {}).get("checkpoints", [])
-               if c["id"] == checkpoint.id]
-        per_checkpoint[checkpoint.id] = {
-            "max_score": checkpoint.points,
-            "mean": round(statistics.fmean(got), 2) if got else 0.0,
-            "full_marks": sum(g >= checkpoint.points for g in got),
-        }
+    tally = ClassTally(rubric)
+    for result in results.values():
+        tally.add(result)
+    misconceptions = tally.misconceptions
+    per_checkpoint = {
+        checkpoint.id: {"max_score": checkpoint.points,
+                        "mean": round(tally.sums[checkpoint.id] / max(1, tally.count), 2),
+                        "full_marks": tally.full[checkpoint.id]}
+        for checkpoint in rubric.checkpoints}
     return {
         "assignment": rubric.assignment,
         "submissions": len(results),
