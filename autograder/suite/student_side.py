@@ -84,14 +84,21 @@ def calls_during(function, args, methods, watched):
 
         return recorded
 
-    originals = {name: vars(Value).get(name) for name in methods if hasattr(Value, name)}  # None: inherited
+    own = vars(Value)
+    originals = {name: own.get(name) for name in methods if hasattr(Value, name)}  # None: inherited
+    # another name bound to the same function (`__radd__ = __add__`) records as that method too
+    aliases = {alias: name for name in methods if own.get(name) is not None
+               for alias, attribute in own.items() if attribute is own[name] and alias not in methods}
+    saved = {**originals, **{alias: own[alias] for alias in aliases}}
     start = data_of(watched)
     try:
         for name in originals:
             setattr(Value, name, recording(name, getattr(Value, name)))
+        for alias, name in aliases.items():
+            setattr(Value, alias, recording(name, saved[alias]))
         result = function(*args)
     finally:
-        for name, method in originals.items():
+        for name, method in saved.items():
             if method is None:
                 delattr(Value, name)
             else:
