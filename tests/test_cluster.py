@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -116,6 +117,7 @@ def scores(results: dict[str, dict]) -> dict[str, list[float]]:
 
 def test_a_class_graded_on_the_cluster_gets_the_grades_of_the_local_pool(cluster, tmp_path):
     jobs = the_class(tmp_path / "class", CLASS)
+    before = set(Path(tempfile.gettempdir()).glob("atomgpt-handed-in-*"))
     local = grade_class(TOY_ROOT, "toy", jobs, tmp_path / "local", inputs=INPUTS, workers=2)
     remote = grade_class(TOY_ROOT, "toy", jobs, tmp_path / "remote", inputs=INPUTS, scheduler=cluster.address)
     assert scores(remote) == scores(local) and sorted(remote) == sorted(CLASS)
@@ -125,7 +127,8 @@ def test_a_class_graded_on_the_cluster_gets_the_grades_of_the_local_pool(cluster
     assert {p.stem for p in (tmp_path / "remote").glob("*.json")} == set(CLASS)
     sandbox = remote["correct"]["extra_data"]["sandbox"]
     assert sandbox == local["correct"]["extra_data"]["sandbox"] and "separate-process" in sandbox["active"]
-    assert not any((cluster.top / "worker-0").rglob("*.ipynb"))  # nothing of the class stays on a worker
+    leftovers = set(Path(tempfile.gettempdir()).glob("atomgpt-handed-in-*")) - before
+    assert not leftovers, leftovers  # nothing of the class stays on a worker once graded
 
 
 def test_killing_a_worker_mid_run_loses_no_student(cluster, tmp_path):

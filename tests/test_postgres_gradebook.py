@@ -17,7 +17,7 @@ import pytest
 from autograder.build import generate_release, write_source
 from autograder.classroom.config import write_config
 from autograder.classroom.steps import export_grades, hand_in
-from autograder.course import CONFIG_NAME, load_assignment
+from autograder.course import load_assignment
 from autograder.nbgrader_tools import tool_env
 
 from .conftest import TOY_ROOT
@@ -78,4 +78,3 @@ def test_a_class_graded_into_postgresql_exports_what_sqlite_does(server, command
     assert 0 < scores["ben"] < scores["ada"]
     columns = ("student_id", "assignment", "score", "max_score", "raw_score", "late_submission_penalty")
     assert [[row[c] for c in columns] for row in in_postgres] == [[row[c] for c in columns] for row in in_sqlite]
-    assert CONFIG_NAME in {p.name for p in (tmp_path / "postgres" / "course").iterdir()}

@@ -1033,8 +1033,9 @@ def test_train_follows_adam_with_linear_decay(student, rng, diagnose):
     config = train_config(rng)
     weights = random_weights(rng, config)
     docs = [str(rng.choice(["abca", "cabb", "bcac"]))]
-    got = run_train(student, weights, config, docs, 3, int(rng.integers(100)))
-    check_train(student, diagnose, got, weights, config, docs, 3, 0,
+    seed = int(rng.integers(100))
+    got = run_train(student, weights, config, docs, 3, seed)
+    check_train(student, diagnose, got, weights, config, docs, 3, seed,
                 "three steps on one name do not follow Adam (zero the gradients, linear decay, m and v kept)")
 
 
@@ -1073,12 +1074,15 @@ CHARS = ["a", "b", "c", "d"]
 
 
 def sample_model(rng, min_letters=3):
-    """A tiny model with 4 letters whose greedy name has at least min_letters letters and clear top logits."""
+    """A tiny model with 4 letters whose greedy name has at least min_letters letters and clear top logits,
+    and differs from the greedy name of a sampler that forgets its cache (so near temperature 0 that mistake
+    shows, whatever the seed)."""
     config = {"vocab_size": 5, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": int(rng.integers(6, 9))}
     for _ in range(200):
         weights = random_weights(rng, config, std=0.5)
         letters, margin = greedy_margin(weights, config)
-        if letters >= min_letters and margin > 0.05:
+        forgetful = ref_sample(weights, config, CHARS, 0.001, 0, "sample-cache-reset")
+        if letters >= min_letters and margin > 0.05 and forgetful != ref_sample(weights, config, CHARS, 0.001, 0):
             return weights, config
     return weights, config
 
@@ -1254,6 +1258,12 @@ def test_q1_letter_after_q(student, submitted_file):
     weights = checkpoint_for_question(submitted_file, "Q1")
     probs = softmax(ref_logits(weights, REFERENCE, [26, LETTERS.index("q")])[-1])[:26]
     best = singled_out(dict(zip(LETTERS, probs, strict=True)), Q1_TOLERANCE)
+    if answer.strip().lower() not in best:  # as read with the student's own gpt: a gpt mistake costs gpt's points
+        own = own_expectation(lambda: singled_out(
+            {c: float(p) for c, p in student.next_token_probs(tables_of(student, weights), REFERENCE,
+                                                               list(LETTERS), "q").items() if c in LETTERS},
+            Q1_TOLERANCE))
+        best |= own or set()
     assert best, \
         "your checkpoint.json ranks no letter after 'q' clearly first (several tie), so no answer " \
         "can be read off it: train the model and hand in the checkpoint.json its training cell writes"
@@ -1282,6 +1292,12 @@ def test_q3_head_that_looks_at_bos(student, submitted_file):
     assert isinstance(answer, int) and not isinstance(answer, bool), "ANSWER_Q3 should be an int from 0 to 3"
     weights = checkpoint_for_question(submitted_file, "Q3")
     best = singled_out(dict(enumerate(bos_weights(weights))), Q3_TOLERANCE)
+    if answer not in best:  # as read with the student's own gpt, through the release's attention_maps
+        own = own_expectation(lambda: singled_out(
+            {h: float(row[4][0]) for h, row in enumerate(
+                student.attention_maps(tables_of(student, weights), REFERENCE, list(LETTERS), "emma")[0])},
+            Q3_TOLERANCE))
+        best |= own or set()
     assert best, \
         "in your checkpoint.json no head gives BOS clearly the most weight (several tie), so no answer " \
         "can be read off it: train the model and hand in the checkpoint.json its training cell writes"
