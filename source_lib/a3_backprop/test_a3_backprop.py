@@ -17,6 +17,7 @@ The deep-graph tests come last: a backward without a visited set takes
 exponential time on a deep graph with shared nodes, and a call that times out
 is not made again.
 """
+import copy
 import math
 from collections import deque
 
@@ -756,9 +757,11 @@ def test_zero_grad_clears_a_list_of_parameters(student, rng, diagnose):
 @zero_checkpoint
 def test_zero_grad_then_backward_gives_fresh_gradients(student, rng, diagnose):
     """Old grads, zero_grad on every node, backward: the same gradients as backward on the fresh graph."""
-    _, _, _, out = graph_with_sharing(student, rng)
+    twin = copy.deepcopy(rng)  # the same graph again, untouched: a backward that keeps state on nodes is not
+    _, _, _, out = graph_with_sharing(student, rng)  # zero_grad's mistake (accumulate catches it)
+    _, _, _, fresh = graph_with_sharing(student, twin)
     nodes = student.graph_nodes(out)
-    first = own_backward(student, out, nodes)  # the student's own backward, judged on its own checkpoints
+    first = own_backward(student, fresh, student.graph_nodes(fresh))  # the student's own, judged on its checkpoints
     student.define(set_grads)(nodes, [signed(rng, 0.5, 3.0) for _ in nodes])
     student.zero_grad(nodes)
     assert check_cleared(student, nodes, diagnose), "zero_grad should set grad = 0.0 on every node in the list"

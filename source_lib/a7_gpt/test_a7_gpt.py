@@ -339,9 +339,10 @@ def greedy_margin(weights, config):
     bos = config["vocab_size"] - 1
     tokens, margin = [bos], np.inf
     for _ in range(config["block_size"]):
-        logits = np.sort(ref_logits(weights, config, tokens)[-1])
-        margin = min(margin, logits[-1] - logits[-2])
-        token = int(np.argmax(ref_logits(weights, config, tokens)[-1]))
+        logits = ref_logits(weights, config, tokens)[-1]
+        top = np.sort(logits)
+        margin = min(margin, top[-1] - top[-2])
+        token = int(np.argmax(logits))
         if token == bos:
             break
         tokens.append(token)
