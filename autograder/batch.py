@@ -139,7 +139,7 @@ def run_jobs(jobs: list[Job], work: Callable[[Job], dict], *, workers: int | Non
     grading are suspects; each is retried alone, and one that kills its
     grader again goes to `failed`.
     """
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    workers = max(1, min(workers or len(usable_cores()), len(jobs) or 1))
     queue = deque(jobs)
     while queue:
         for suspect in run_pool(queue, workers, work, finished):
@@ -147,11 +147,34 @@ def run_jobs(jobs: list[Job], work: Callable[[Job], dict], *, workers: int | Non
                 failed(suspect)
 
 
+def usable_cores() -> list[int]:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+
+
+def keep_to_one_core(lanes) -> None:
+    """Starts a grading process on a core of its own, shared with the student processes it starts.
+
+    Each call to the student's code is a request and an answer between the
+    two: on one core the answer does not wake another, which halves what a
+    round trip costs (`bench/scale.py` measures it). Processes beyond the
+    number of cores share them in turn.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    with lanes.get_lock():
+        lane = lanes.value
+        lanes.value += 1
+    cores = usable_cores()
+    os.sched_setaffinity(0, {cores[lane % len(cores)]})
+
+
 def run_pool(queue: deque, workers: int, work: Callable[[Job], dict],
              finished: Callable[[Job, dict], None]) -> list[Job]:
     """Works through the queue; returns the jobs in flight if a process died."""
     context = multiprocessing.get_context(START_METHOD)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    lanes = context.Value("i", 0)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=keep_to_one_core, initargs=(lanes,)) as pool:
         running: dict = {}
         while queue or running:
             while queue and len(running) < workers:

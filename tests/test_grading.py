@@ -6,11 +6,15 @@ import json
 import subprocess
 import sys
 import zlib
+from dataclasses import replace
 
+import nbformat
 import numpy as np
+import pytest
 
 from autograder.grading import grade_submission
 from autograder.hidden_inputs import HiddenInputs
+from autograder.suite.runner import SuiteError
 from autograder.variants import apply_variant, load_variants, solution_notebook, write_notebook
 
 from .conftest import TOY_ROOT, echo_notebook, echoed_inputs, write_code_notebook
@@ -137,3 +141,27 @@ def test_results_never_show_hidden_inputs_or_expected_values(toy, tmp_path):
     text = json.dumps(result)
     for secret in (x, x * x, 2 * x):
         assert f"{secret:.4f}"[:-1] not in text
+
+
+def test_grades_do_not_depend_on_who_was_graded_before_in_the_same_process(toy, tmp_path):
+    """A grading process collects the suite once: nothing of one student (symptoms, sessions) reaches the next."""
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    for cell in notebook.cells:
+        cell.source = cell.source.replace("return x * x", "return x * x + 1")
+    off_by_one = tmp_path / "off-by-one" / "toy.ipynb"
+    off_by_one.parent.mkdir()
+    nbformat.write(notebook, off_by_one)
+    alone = grade(toy, off_by_one)
+    grade(toy, variant_notebook(toy, tmp_path, "doubling"))  # its symptom must not stick to the next student
+    after_another = grade(toy, off_by_one)
+    assert alone["score"] < 90 and alone["extra_data"]["misconceptions"] == []
+    assert [(t["score"], t["output"]) for t in after_another["tests"]] == \
+        [(t["score"], t["output"]) for t in alone["tests"]]
+    assert after_another["extra_data"]["misconceptions"] == []
+
+
+def test_a_suite_that_cannot_be_collected_is_the_instructors_problem(toy, tmp_path):
+    broken = replace(toy, folder=tmp_path, rubric=replace(toy.rubric, suite="test_broken_toy.py"))
+    broken.suite.write_text(toy.suite.read_text() + "\ndef unfinished(:\n")
+    with pytest.raises(SuiteError, match="could not be collected(.|\n)*SyntaxError"):
+        grade(broken, SOLUTION)

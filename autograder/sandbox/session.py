@@ -228,7 +228,7 @@ class StudentSession:
         if self.process is not None:
             return
         if self.load_failure is not None and self.generation:
-            raise self.load_failure
+            raise self.load_failure.with_traceback(None)  # raised afresh each time, its traceback does not grow
         self.generation += 1
         self.definitions = {}
         self.helpers = {}

@@ -403,6 +403,7 @@ def leave_launcher_group():
 
 
 def serve():
+    sys.path += [arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--library=")]  # started without site
     leave_launcher_group()
     if "--shield" in sys.argv:
         shield_parent()

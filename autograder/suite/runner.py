@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 import pytest
+from _pytest.config import _prepareconfig
 
 from ..rubric import TestOutcome
 from ..sandbox import StudentError
@@ -47,15 +48,11 @@ def feedback_for(item: pytest.Item, excinfo) -> str:
 
 
 class OutcomeCollector:
-    """Records one TestOutcome per test, safe to show the student."""
+    """Records one TestOutcome per test, safe to show the student, and what went wrong in collection."""
 
-    def __init__(self, context: GradingContext):
-        self.context = context
+    def __init__(self):
         self.outcomes: list[TestOutcome] = []
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(self, config: pytest.Config) -> None:
-        config.stash[CONTEXT] = self.context
+        self.collection_errors: list[str] = []
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call):
@@ -66,17 +63,85 @@ class OutcomeCollector:
             name = getattr(item, "originalname", None) or item.name
             self.outcomes.append(TestOutcome(name, checkpoint_of(item), report.passed, feedback, symptoms))
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(str(report.longrepr))
 
-def run_suite(suite: Path, context: GradingContext) -> list[TestOutcome]:
-    """Runs one suite against one submission; raises SuiteError if it cannot run."""
-    collector = OutcomeCollector(context)
-    args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider",
-            "--assert=plain", "--capture=no", "--tb=native", "-q", "--rootdir", str(suite.parent),
-            "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
+
+class CollectedSuite:
+    """A hidden suite configured and collected once, then run against one submission after another.
+
+    The suite, its rubric and data files are the same for every student, so
+    a grading process pays pytest's configuration and collection once. Each
+    run is pytest's own loop over the items (`pytest_runtest_protocol`, with
+    the last item tearing every fixture down), so no fixture value, symptom
+    or student session carries over from one submission to the next.
+    """
+
+    def __init__(self, suite: Path):
+        self.suite = suite
+        self.collector = OutcomeCollector()
+        args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
+                "--assert=plain", "--capture=no", "--rootdir", str(suite.parent),
+                "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
+        with quiet():
+            # what pytest.main does up to collection (pytest-xdist's workers start the same way)
+            self.config = _prepareconfig(args, plugins=[self.collector])
+            self.config.option.tbstyle = "value"  # a failure's report is never shown: do not format its source
+            self.config._do_configure()
+            self.session = pytest.Session.from_config(self.config)
+            self.config.hook.pytest_sessionstart(session=self.session)
+            try:
+                self.config.hook.pytest_collection(session=self.session)
+            except (pytest.UsageError, pytest.Session.Interrupted, pytest.Session.Failed) as error:
+                self.collector.collection_errors.append(str(error))
+        self.items: list[pytest.Item] = list(self.session.items)
+        if self.collector.collection_errors or not self.items:
+            problem = "\n".join(self.collector.collection_errors)[-3000:] or "no tests were collected"
+            raise SuiteError(f"the hidden suite {suite} could not be collected:\n{problem}")
+
+    def run(self, context: GradingContext) -> list[TestOutcome]:
+        """Every test against one submission; its student sessions are closed afterwards."""
+        self.config.stash[CONTEXT] = context
+        self.collector.outcomes = []
+        try:
+            with quiet():
+                for i, item in enumerate(self.items):
+                    item.user_properties.clear()
+                    following = self.items[i + 1] if i + 1 < len(self.items) else None
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+        finally:
+            for session in context.sessions:
+                session.close()
+            del self.config.stash[CONTEXT]
+        if not self.collector.outcomes:
+            raise SuiteError(f"the hidden suite {self.suite} ran no test")
+        return self.collector.outcomes
+
+
+@contextlib.contextmanager
+def quiet():
+    """Nothing the suite prints reaches the grader's terminal."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-        code = pytest.main(args, plugins=[collector])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not collector.outcomes:
-        tail = "\n".join(printed.getvalue().splitlines()[-15:])
-        raise SuiteError(f"the hidden suite {suite} could not run (pytest exit {int(code)}):\n{tail}")
-    return collector.outcomes
+        yield
+
+
+COLLECTED: dict[Path, CollectedSuite] = {}  # this grading process's suites, as first collected
+
+
+def run_suite(suite: Path, context: GradingContext) -> list[TestOutcome]:
+    """Runs one suite against one submission; raises SuiteError if it cannot run.
+
+    A suite is collected once per process (pytest imports a test module once
+    per process anyway); a run that breaks off halfway drops it, so the next
+    submission starts from a fresh collection.
+    """
+    suite = suite.resolve()
+    if suite not in COLLECTED:
+        COLLECTED[suite] = CollectedSuite(suite)
+    try:
+        return COLLECTED[suite].run(context)
+    except BaseException:
+        del COLLECTED[suite]
+        raise
