@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.sandbox import Student, StudentRaised
-from autograder.suite.student_side import calls_during
+from autograder.suite.student_side import calls_during, calls_on_new_values
 
 CODE = '''
 class Scalar:
@@ -63,3 +63,19 @@ def test_calls_during_puts_the_methods_back_however_the_function_ends(run_studen
         record(student.evaluate("lambda a: (a * 2, 1 / 0)"), [student.Value(1.0)], ["__add__", "__mul__"], [])
     assert student.evaluate("lambda: Value.__dict__['__add__'].__name__")() == "__add__"
     assert student.evaluate("lambda: '__mul__' in Value.__dict__")() is False  # inherited, as it was
+
+
+def test_calls_on_new_values_builds_runs_and_records_in_one_call(run_student):
+    session = run_student(CODE)
+    record = Student(session).define(calls_on_new_values, calls_during)
+    before = session.exchanges
+    (a, b), result, calls, start, end = record("lambda a, b, k: a - b * k", [2.0, 5.0], [2], ["__add__", "__mul__"])
+    assert session.exchanges == before + 1
+    assert [call[0] for call in calls] == ["__mul__", "__mul__", "__add__"] and calls[2][1][0] == a
+    assert result.data == -8.0 and start == end == [2.0, 5.0]
+
+
+def test_a_helper_sees_only_the_helpers_defined_beside_it(run_student):
+    student = Student(run_student(CODE))
+    with pytest.raises(StudentRaised, match="NameError"):
+        student.define(calls_on_new_values)("lambda a: a", [1.0], [], [])

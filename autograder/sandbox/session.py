@@ -188,7 +188,7 @@ class StudentSession:
         self.incidents: list[Incident] = []
         self.hung: set[str] = set()
         self.definitions: dict[str, Remote] = {}
-        self.helpers: dict[Callable, Remote] = {}  # the grader's helpers defined in the current process
+        self.helpers: dict[tuple, Remote] = {}  # the grader's helpers (and what they need) defined in this process
         self.exchanges = 0
         self.cpu_used: dict[int, float] = {}  # CPU seconds each of its processes reported last (one per restart)
         self.load_report: LoadReport | None = None
@@ -289,13 +289,15 @@ class StudentSession:
             self.definitions[name] = value
         return value
 
-    def define(self, function: Callable) -> Remote:
+    def define(self, function: Callable, *needs: Callable) -> Remote:
         """A helper function shipped as its source, defined once per process (see `Student.define`)."""
-        if self.process is not None and function in self.helpers:
-            return self.helpers[function]
-        message = {"op": "define", "name": function.__name__, "source": helper_source(function)}
+        key = (function, *needs)
+        if self.process is not None and key in self.helpers:
+            return self.helpers[key]
+        source = "\n\n".join(helper_source(helper) for helper in (*needs, function))
+        message = {"op": "define", "name": function.__name__, "source": source}
         handle = self.request(message, what=f"the grader's {function.__name__}")
-        self.helpers[function] = handle
+        self.helpers[key] = handle
         return handle
 
     def type_name(self, value) -> str:
@@ -468,7 +470,7 @@ class Student:
         """
         return self._session.request({"op": "hold", "value": self._session.encode(value)}, what="the grader's data")
 
-    def define(self, function: Callable) -> Remote:
+    def define(self, function: Callable, *needs: Callable) -> Remote:
         """The grader's helper function, defined in the student's process, as a handle to call there.
 
         For code that must run beside the student's objects (build a graph
@@ -476,9 +478,10 @@ class Student:
         the function's source travels (`inspect.getsource`), so a helper is a
         plain module-level function of a real, linted module: no closure, no
         lambda, and it holds no expected value. Its globals are the
-        notebook's. Defined once per student process.
+        notebook's, plus the helpers named in `needs`, defined beside it. Defined
+        once per student process.
         """
-        return self._session.define(function)
+        return self._session.define(function, *needs)
 
     def evaluate(self, expression: str) -> Remote:
         """One expression evaluated among the student's globals, kept there as a handle.

@@ -106,6 +106,18 @@ def calls_during(function, args, methods, watched):
     return [result, calls, start, data_of(watched)]
 
 
+def calls_on_new_values(source, numbers, extra, methods):
+    """[Values, result, calls, start, end]: `calls_during` of the expression `source` on new Values of numbers.
+
+    The expression (a lambda among the notebook's globals) gets the new
+    Values, then the items of extra; the Values are the ones watched. One
+    call builds the inputs, runs and records: define it with
+    `student.define(calls_on_new_values, calls_during)`.
+    """
+    values = [Value(float(number)) for number in numbers]
+    return [values, *calls_during(eval(source), [*values, *extra], methods, values)]
+
+
 # ---------------------------------------------------------------- more inputs and read-backs
 
 

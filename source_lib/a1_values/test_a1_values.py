@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from autograder.sandbox import Remote
+from autograder.suite.notebook import Value  # the student's class, in helpers that run beside it
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
-from autograder.suite.student_side import calls_during
+from autograder.suite.student_side import as_values, calls_during, calls_on_new_values, graph_from_spec
 from autograder.suite.trusted import close, distinct_pair, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
@@ -43,6 +44,11 @@ def check_node(student, diagnose, node, children, kind, expr, inputs):
     assert op == kind, f"the node made by {expr} should have _op == '{kind}'"
 
 
+def new_values(student, numbers):
+    """Fresh leaf Values of the student's class in the shape of numbers (nested lists), made in one call."""
+    return student.define(as_values)(numbers)
+
+
 # ------------------------------------------------------------ Task A: atomic operations
 
 def number_pairs(rng):
@@ -54,8 +60,9 @@ def number_pairs(rng):
 @atomic
 def test_add_gives_the_sum(student, rng):
     """a + b holds the sum of the two numbers."""
-    for x, y in number_pairs(rng):
-        c = student.Value(x) + student.Value(y)
+    pairs = number_pairs(rng)
+    for (x, y), (a, b) in zip(pairs, new_values(student, pairs), strict=True):
+        c = a + b
         assert is_value(student, c), "a + b should return a new Value node"
         assert close(c.data, x + y), "(a + b).data should be a.data + b.data"
 
@@ -73,8 +80,9 @@ def test_add_records_its_inputs(student, rng, diagnose):
 @atomic
 def test_mul_gives_the_product(student, rng):
     """a * b holds the product of the two numbers."""
-    for x, y in number_pairs(rng):
-        c = student.Value(x) * student.Value(y)
+    pairs = number_pairs(rng)
+    for (x, y), (a, b) in zip(pairs, new_values(student, pairs), strict=True):
+        c = a * b
         assert is_value(student, c), "a * b should return a new Value node"
         assert close(c.data, x * y), "(a * b).data should be a.data * b.data"
 
@@ -119,8 +127,8 @@ def test_pow_gives_the_power(student, rng):
     cases = [(2.0, 3), (-2.0, 3), (3.0, -1), (4.0, 0.5), (5.0, 0), (-1.5, 2), (2.5, -2.0)]
     cases += [(float(rng.uniform(0.5, 3.0)), float(rng.uniform(-2.0, 3.0))),
               (signed(rng, 0.5, 3.0), int(rng.integers(-3, 5)))]
-    for x, k in cases:
-        p = student.Value(x) ** k
+    for (x, k), a in zip(cases, new_values(student, [x for x, _ in cases]), strict=True):
+        p = a ** k
         assert is_value(student, p), "a ** k should return a new Value node"
         assert close(p.data, x ** k), "(a ** k).data should be a.data ** k"
 
@@ -145,8 +153,8 @@ def test_pow_has_one_child_the_base(student, rng, diagnose):
 @atomic
 def test_exp_value_child_and_kind(student, rng, diagnose):
     """a.exp() holds e ** a.data and is an 'exp' node with the one child a."""
-    for x in [0.0, 1.0, -2.0, float(rng.uniform(-3.0, 3.0))]:
-        a = student.Value(x)
+    xs = [0.0, 1.0, -2.0, float(rng.uniform(-3.0, 3.0))]
+    for x, a in zip(xs, new_values(student, xs), strict=True):
         e = a.exp()
         assert is_value(student, e), "a.exp() should return a new Value node"
         assert close(e.data, math.exp(x)), "a.exp().data should be math.exp(a.data)"
@@ -156,8 +164,8 @@ def test_exp_value_child_and_kind(student, rng, diagnose):
 @atomic
 def test_log_is_the_natural_log(student, rng, diagnose):
     """a.log() holds the natural logarithm of a.data and is a 'log' node with the one child a."""
-    for x in [2.0, 10.0, 0.25, float(rng.uniform(1.5, 6.0))]:
-        a = student.Value(x)
+    xs = [2.0, 10.0, 0.25, float(rng.uniform(1.5, 6.0))]
+    for x, a in zip(xs, new_values(student, xs), strict=True):
         g = a.log()
         assert is_value(student, g), "a.log() should return a new Value node"
         got = g.data
@@ -171,8 +179,8 @@ def test_log_is_the_natural_log(student, rng, diagnose):
 def test_relu_values(student, rng, diagnose):
     """a.relu() holds a.data for positive a and exactly 0.0 for zero and negative a."""
     cases = [3.0, 0.0, -2.0, -0.001, float(rng.uniform(0.1, 5.0)), -float(rng.uniform(0.1, 5.0))]
-    for x in cases:
-        r = student.Value(x).relu()
+    for x, a in zip(cases, new_values(student, cases), strict=True):
+        r = a.relu()
         assert is_value(student, r), "relu() should return a new Value node, not a plain number"
         got = r.data
         if x < 0 and not close(got, 0.0):
@@ -214,8 +222,8 @@ def test_local_grads_stay_empty(student, rng):
     x, y = float(rng.uniform(0.5, 3.0)), float(rng.uniform(-3.0, -0.5))
     cases = {"a + b": lambda a, b: a + b, "a * b": lambda a, b: a * b, "a ** 2": lambda a, b: a ** 2,
              "a.exp()": lambda a, b: a.exp(), "a.log()": lambda a, b: a.log(), "b.relu()": lambda a, b: b.relu()}
-    for expr, build in cases.items():
-        node = build(student.Value(x), student.Value(y))  # fresh inputs, so a mutating bug cannot change later cases
+    for (expr, build), (a, b) in zip(cases.items(), new_values(student, [[x, y]] * len(cases)), strict=True):
+        node = build(a, b)  # fresh inputs for each case, so a mutating bug cannot change later cases
         assert is_value(student, node), f"{expr} should return a new Value node"
         assert node._local_grads == (), f"{expr} should leave _local_grads empty (pass ()) in this assignment"
 
@@ -272,9 +280,8 @@ def replayed(method, numbers):
 
 def compose(student, source, x, y=1.0, k=3.0) -> Composition:
     """Runs the expression `source` on fresh Values a, b (holding x, y) and the number k, and replays what it did."""
-    a, b = student.Value(x), student.Value(y)
-    record = student.define(calls_during)
-    result, calls, start, end = record(student.evaluate(source), [a, b, k], list(ATOMIC_ARITHMETIC), [a, b])
+    record = student.define(calls_on_new_values, calls_during)
+    (a, b), result, calls, start, end = record(source, [x, y], [k], list(ATOMIC_ARITHMETIC))
     known = {a: (x, frozenset("a")), b: (y, frozenset("b"))}  # Value -> (trusted number, inputs it comes from)
     hand_made = []
 
@@ -408,10 +415,8 @@ def test_composed_ops_leave_their_inputs_unchanged(student, rng):
 # A graph "spec" is a list of (op, child indices); index -1 of the list is the root.
 
 def build(student, spec):
-    made = []
-    for i, (op, kids) in enumerate(spec):
-        made.append(student.Value(float(i), tuple(made[k] for k in kids), (), op))
-    return made
+    """The graph of a spec, made with the provided constructor in one call: node i holds i."""
+    return student.define(graph_from_spec)([[float(i), list(kids), [], op] for i, (op, kids) in enumerate(spec)])
 
 
 def reachable_indices(spec, root):
@@ -627,10 +632,19 @@ def value_relu(v):
     return v.relu()
 
 
+def readme_on_new_values(x, y):
+    """The expression on new Values holding x and y: shipped with `student.define`, so it runs in one call."""
+    return readme_expression(Value(x), Value(y), value_relu)
+
+
+def readme_on_student_values(student, x, y):
+    return student.define(readme_on_new_values, readme_expression, value_relu)(x, y)
+
+
 @milestone
 def test_milestone_readme_expression(student):
     """micrograd's README expression gives the milestone value of g.data."""
-    g = readme_expression(student.Value(-4.0), student.Value(2.0), value_relu)
+    g = readme_on_student_values(student, -4.0, 2.0)
     assert is_value(student, g), "micrograd's README expression should produce a Value"
     want = readme_expression(-4.0, 2.0, float_relu)
     assert close(g.data, want), "g.data for micrograd's README expression does not match the milestone"
@@ -653,6 +667,6 @@ def test_milestone_expression_on_other_inputs(student, rng):
     """The same expression gives the right g.data for other starting values of a and b."""
     for _ in range(2):
         x, y, want = milestone_inputs(rng)
-        g = readme_expression(student.Value(x), student.Value(y), value_relu)
+        g = readme_on_student_values(student, x, y)
         assert is_value(student, g), "micrograd's README expression should produce a Value"
         assert close(g.data, want), "g.data is wrong for other starting values of a and b"
