@@ -10,7 +10,7 @@ from .hidden_inputs import HiddenInputs
 from .result import gradescope_result
 from .rubric import CheckpointScore, RubricError
 from .sandbox import Boundary, strongest_boundary
-from .submission import SubmissionError, read_submission
+from .submission import Program, SubmissionError, read_submission
 from .suite.plugin import GradingContext
 from .suite.runner import run_suite
 
@@ -44,8 +44,6 @@ def grade_submission(
     release of the assignment, when built), so every way of grading repairs
     it alike and says so in the result.
     """
-    started = time.monotonic()
-    rubric = assignment.rubric
     boundary = boundary or strongest_boundary()
     release = release or (assignment.release if assignment.release.is_file() else None)
     try:
@@ -53,6 +51,15 @@ def grade_submission(
     except SubmissionError as error:
         return zero_result(assignment, name=name, problem=f"Your submission could not be run: {error}",
                            sandbox=boundary.describe(), inputs=inputs)
+    return grade_program(assignment, program, name=name, inputs=inputs, boundary=boundary)
+
+
+def grade_program(assignment: Assignment, program: Program, *, name: str, inputs: HiddenInputs,
+                  boundary: Boundary | None = None) -> dict:
+    """The result of a submission already read (`read_submission`): its suite run, scored, reported."""
+    started = time.monotonic()
+    rubric = assignment.rubric
+    boundary = boundary or strongest_boundary()
     context = GradingContext(program, inputs, rubric.limits, boundary, files=assignment.data_files)
     outcomes = run_suite(assignment.suite, context)
     untested = [c.id for c in rubric.checkpoints if all(o.checkpoint != c.id for o in outcomes)]

@@ -34,6 +34,7 @@ class Program:
     cells: list[Cell]
     checks: dict[str, list[Cell]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    restored: dict | None = None  # the notebook in the release's shape, when read against a release
 
 
 def find_notebook(path: Path, assignment: str | None = None) -> Path:
@@ -119,6 +120,7 @@ def read_submission(path: Path, assignment: str | None = None, release: Path | N
     if release is not None:
         restored = restore(notebook, read_release(release))
         program.notes += restored.repairs
+        program.restored = restored.notebook
         cells = restored.notebook.cells
     for index, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or is_heavy(cell):

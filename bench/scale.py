@@ -11,7 +11,8 @@ class size after the other, and reports for each size:
   0.2 s (memory must stay flat as the class grows).
 Then it measures the floor: starting one sandboxed worker and running the
 solution's cells in it, with no test run (the part of grading that cannot be
-avoided).
+avoided); and what one call into the student's process costs, with the
+grader and the worker kept to one core and free to use any, alternated.
 
     python bench/scale.py [--sizes 200 2000] [--floor-runs 50]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -31,7 +33,7 @@ from pathlib import Path
 from autograde import ASSIGNMENT, TreeSampler  # bench/autograde.py: the class and the memory sampler
 
 from autograder.course import load_assignment, project_root
-from autograder.sandbox import StudentSession, strongest_boundary
+from autograder.sandbox import Student, StudentSession, strongest_boundary
 from autograder.submission import read_submission
 from autograder.variants import solution_notebook, variant_submissions, write_notebook
 
@@ -100,10 +102,35 @@ def floor(runs: int) -> dict:
             "cpu": cpu / runs}
 
 
+def round_trip(calls: int, one_core: bool) -> dict:
+    """Mean wall and CPU microseconds of one call into the student's process (a Value made), with the grader
+    and the worker kept to one core (as each grading process of `atomgpt grade` is) or free to use any."""
+    root = project_root()
+    assignment = load_assignment(ASSIGNMENT, root)
+    program = read_submission(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT, assignment.release)
+    allowed = os.sched_getaffinity(0)
+    if one_core:
+        os.sched_setaffinity(0, {min(allowed)})  # the worker started next inherits it
+    session = StudentSession(program.cells, assignment.rubric.limits, strongest_boundary(), assignment.data_files)
+    try:
+        make = Student(session).Value
+        make(0.0)
+        worker_before, own_before, started = session.cpu_seconds, time.process_time(), time.perf_counter()
+        for i in range(calls):
+            make(float(i))
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - own_before + session.cpu_seconds - worker_before
+    finally:
+        session.close()
+        os.sched_setaffinity(0, allowed)
+    return {"one_core": one_core, "wall_us": seconds / calls * 1e6, "cpu_us": cpu / calls * 1e6}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
     parser.add_argument("--floor-runs", type=int, default=50)
+    parser.add_argument("--calls", type=int, default=5000, help="calls timed for the cost of one round trip")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="atomgpt-scale-"))
     try:
@@ -123,7 +150,12 @@ def main() -> None:
     measured = floor(args.floor_runs)
     print(f"floor ({measured['sandbox']}): {measured['seconds']:.3f} s wall, {measured['cpu']:.3f} CPU s to start a "
           f"sandboxed worker and run the solution's cells, no test ({measured['runs']} runs)")
-    print(json.dumps({"sizes": rows, "floor": measured}))
+    trips = [round_trip(args.calls, one_core) for one_core in (False, True, False, True)]
+    for one_core in (False, True):
+        mean = {key: sum(t[key] for t in trips if t["one_core"] == one_core) / 2 for key in ("wall_us", "cpu_us")}
+        print(f"one call into the student's process, grader and worker {'on one core' if one_core else 'free'}: "
+              f"{mean['wall_us']:.0f} us wall, {mean['cpu_us']:.0f} us CPU (a1 needs about 230 per submission)")
+    print(json.dumps({"sizes": rows, "floor": measured, "round_trips": trips}))
 
 
 if __name__ == "__main__":
