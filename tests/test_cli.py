@@ -165,3 +165,21 @@ def test_bracketed_code_in_messages_is_printed_as_written():
     print_checks([failed], ["cell 3 printed [1, 2]"], console)
     text = console.export_text()
     assert "[bos]" in text and "ids[0]" in text and "[1, 2]" in text
+
+
+def loaded_after(*args, root=TOY_ROOT) -> set[str]:
+    """The slow-to-import libraries a command has loaded when it ends (a command starts fast when it loads few)."""
+    slow = ("nbformat", "nbgrader", "jsonschema", "rfc3987_syntax")
+    program = ("import sys; from autograder.cli import main; code = main(sys.argv[1:]); "
+               f"print(' '.join(m for m in {slow!r} if sys.modules.get(m))); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", program, *map(str, args)], capture_output=True, text=True,
+                          cwd=TOY_ROOT, env={**os.environ, "ATOMGPT_ROOT": str(root)})
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split("\n")[-2].split())
+
+
+def test_grade_loads_no_notebook_library_and_build_no_iri_grammars(tmp_path):
+    kit = shutil.copytree(TOY_ROOT, tmp_path / "kit")
+    assert loaded_after("grade", "toy", SOLUTION, "--out", tmp_path / "out", root=kit) == set()
+    building = loaded_after("build", "--check", root=kit)
+    assert "jsonschema" in building and "rfc3987_syntax" not in building
