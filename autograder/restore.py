@@ -279,10 +279,15 @@ def restore(handed_in: dict, release: NotebookNode) -> Restored:
 
 
 def read_release(path: Path) -> NotebookNode:
-    """The release notebook, read once per version of the file (each student is graded against it two or
-    three times); a copy, so a caller may change it."""
+    """The release notebook, read once per version of the file; a copy, so a caller may change it."""
+    return copy.deepcopy(shared_release(path))
+
+
+def shared_release(path: Path) -> NotebookNode:
+    """The release notebook as read once per version of the file, shared: only to read (`restore` copies
+    what it takes from it)."""
     path = Path(path)
-    return copy.deepcopy(_parsed_release(str(path.resolve()), path.stat().st_mtime_ns))
+    return _parsed_release(str(path.resolve()), path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=16)

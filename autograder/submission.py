@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .restore import read_release, restore
+from .restore import restore, shared_release
 from .sandbox import Cell
 
 MAGIC = re.compile(r"^(\s*)([%!?].*)$")
@@ -118,7 +118,7 @@ def read_submission(path: Path, assignment: str | None = None, release: Path | N
     program = Program(notebook_path, [])
     cells = notebook["cells"]
     if release is not None:
-        restored = restore(notebook, read_release(release))
+        restored = restore(notebook, shared_release(release))
         program.notes += restored.repairs
         program.restored = restored.notebook
         cells = restored.notebook.cells

@@ -17,6 +17,7 @@ from .conftest import TOY_ROOT
 from .handed_in import check_class, edited
 
 RELEASE = read_release(TOY_ROOT / "assignments" / "toy" / "toy.ipynb")
+PRISTINE = copy.deepcopy(RELEASE)  # restoring only reads the release: graders share one copy of it
 
 
 def answered(bug: bool = False) -> dict:
@@ -78,6 +79,7 @@ def test_restoring_is_total_and_a_fixpoint(case):
     checks = [c.metadata.nbgrader.grade_id for c in restored.notebook.cells
               if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")]
     assert checks == ["squares", "counting"]  # every checks cell once, in its place
+    assert RELEASE == PRISTINE
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

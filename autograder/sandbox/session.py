@@ -12,6 +12,7 @@ process; `Student` is the `student` fixture's face.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import select
@@ -408,6 +409,7 @@ class StudentSession:
             self.incidents.append(incident)
 
 
+@functools.cache
 def helper_source(function: Callable) -> str:
     """The source of a helper the grader may ship: a plain module-level function, nothing it closes over."""
     if (not inspect.isfunction(function) or function.__name__ == "<lambda>" or function.__closure__
