@@ -86,7 +86,10 @@ class CollectedSuite:
                 "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
         with quiet():
             # what pytest.main does up to collection (pytest-xdist's workers start the same way)
-            self.config = _prepareconfig(args, plugins=[self.collector])
+            try:
+                self.config = _prepareconfig(args, plugins=[self.collector])
+            except pytest.UsageError as error:
+                raise SuiteError(f"the hidden suite {suite} could not be configured: {error}") from None
             self.config.option.tbstyle = "value"  # a failure's report is never shown: do not format its source
             self.config._do_configure()
             self.session = pytest.Session.from_config(self.config)
@@ -97,6 +100,7 @@ class CollectedSuite:
                 self.collector.collection_errors.append(str(error))
         self.items: list[pytest.Item] = list(self.session.items)
         if self.collector.collection_errors or not self.items:
+            self.close()
             problem = "\n".join(self.collector.collection_errors)[-3000:] or "no tests were collected"
             raise SuiteError(f"the hidden suite {suite} could not be collected:\n{problem}")
 
@@ -117,6 +121,12 @@ class CollectedSuite:
         if not self.collector.outcomes:
             raise SuiteError(f"the hidden suite {self.suite} ran no test")
         return self.collector.outcomes
+
+    def close(self) -> None:
+        """What pytest.main does after its run: the session's end and the plugins' unconfigure hooks."""
+        with quiet():
+            self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=pytest.ExitCode.OK)
+            self.config._ensure_unconfigure()
 
 
 @contextlib.contextmanager
@@ -143,5 +153,5 @@ def run_suite(suite: Path, context: GradingContext) -> list[TestOutcome]:
     try:
         return COLLECTED[suite].run(context)
     except BaseException:
-        del COLLECTED[suite]
+        COLLECTED.pop(suite).close()
         raise
