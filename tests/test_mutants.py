@@ -60,6 +60,9 @@ def test_operator_makes_the_expected_mutant(operator, body, wanted):
     ("stateful_default", "seen = [1]\nreturn seen"),  # not a fresh empty list
     ("missing_call", "return data.sort()"),  # a call whose value is used
     ("similar_name", "return data.meat * mean"),  # an attribute is not a variable
+    ("similar_name", "return [x for _ in data for x in mean]"),  # `_` is no variable to confuse
+    ("copy_for_update", "seen = []\nseen.append(data)\nreturn seen"),  # the function's own list
+    ("update_for_copy", "seen = []\nseen = seen + [data]\nreturn seen"),
 ])
 def test_operator_leaves_other_code_alone(operator, body):
     assert made_by(operator, master(body, "def f(data, mean):")) == []

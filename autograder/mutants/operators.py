@@ -31,8 +31,11 @@ class Context:
         """The names the function's code uses as variables, its parameters included."""
         used = {node.value for node in walk(self.function.node)
                 if isinstance(node, cst.Name) and id(node) not in self.fixed_names}
-        params = {param.name.value for param in walk(self.function.node.params) if isinstance(param, cst.Param)}
-        return frozenset(used | params)
+        return frozenset(used | self.parameters)
+
+    @functools.cached_property
+    def parameters(self) -> frozenset[str]:
+        return frozenset(param.name.value for param in walk(self.function.node.params) if isinstance(param, cst.Param))
 
 
 @dataclass(frozen=True)

@@ -114,22 +114,24 @@ def copy_removed(node: cst.BaseExpression, context: Context) -> Iterator[cst.Bas
 
 
 def update_for_copy(node: cst.Assign, context: Context) -> Iterator[cst.AugAssign]:
-    """An update in place where the code makes a new list: `xs = xs + [x]` -> `xs += [x]`."""
+    """An update in place where the code makes a new list from an argument: `xs = xs + [x]` -> `xs += [x]`
+    (the caller's list changes)."""
     if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
         return
     name, value = node.targets[0].target.value, node.value
-    if (isinstance(value, cst.BinaryOperation) and type(value.operator) in BINARY
+    if (name in context.parameters and isinstance(value, cst.BinaryOperation) and type(value.operator) in BINARY
             and isinstance(value.left, cst.Name) and value.left.value == name and isinstance(value.right, LIST_VALUES)):
         yield cst.AugAssign(cst.Name(name), BINARY[type(value.operator)](), value.right)
 
 
 def copy_for_update(node: cst.SimpleStatementLine, context: Context) -> Iterator[cst.SimpleStatementLine]:
-    """A new list where the code changes one in place: `xs.append(x)` -> `xs = xs + [x]` (the caller's list
-    stays as it was)."""
+    """A new list where the code changes an argument in place: `xs.append(x)` -> `xs = xs + [x]` (the caller's
+    list stays as it was; for a list the function made itself the two are the same)."""
     if len(node.body) != 1 or not isinstance(node.body[0], cst.Expr):
         return
     call = node.body[0].value
     if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
+            and call.func.value.value in context.parameters
             and call.func.attr.value in APPENDS and len(call.args) == 1 and not call.args[0].keyword):
         owner = call.func.value
         added = APPENDS[call.func.attr.value](call.args[0].value)
@@ -144,8 +146,9 @@ def missing_call(node: cst.SimpleStatementLine, context: Context) -> Iterator[cs
 
 
 def similar(a: str, b: str) -> bool:
-    """Parallel names a copy-paste slip confuses: same length, one character apart (`wk`/`wv`, `x`/`y`)."""
-    return len(a) == len(b) and sum(p != q for p, q in zip(a, b, strict=True)) == 1
+    """Parallel names a copy-paste slip confuses: same length, one character apart (`wk`/`wv`, `x`/`y`);
+    `_` names nothing to confuse."""
+    return len(a) == len(b) and "_" not in (a, b) and sum(p != q for p, q in zip(a, b, strict=True)) == 1
 
 
 def similar_name(node: cst.Name, context: Context) -> Iterator[cst.Name]:
