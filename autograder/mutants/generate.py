@@ -26,8 +26,6 @@ from .student_model import student_operators
 from .targets import GradedFunction, Target, find_targets
 from .typos import typo_operators
 
-KINDS = ("typo", "student")
-
 
 @dataclass(frozen=True)
 class Mutant:
@@ -54,9 +52,9 @@ def assignment_mutants(assignment: Assignment) -> list[Mutant]:
     return mutants_of(assignment.source.read_text(), graded_names(assignment))
 
 
-def mutants_of(text: str, graded: Iterable[str], operators: Iterable[Operator] | None = None) -> list[Mutant]:
+def mutants_of(text: str, graded: Iterable[str]) -> list[Mutant]:
     """Every mutant of the graded functions of a master notebook's text, in a fixed order."""
-    operators = tuple(operators if operators is not None else all_operators())
+    operators = all_operators()
     target = find_targets(text, graded)
     seen = {normal_form(text)}
     made: Counter[tuple[str, str, int]] = Counter()

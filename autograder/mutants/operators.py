@@ -10,9 +10,6 @@ import libcst as cst
 
 from .targets import GradedFunction, Target
 
-# A mutated node, or the node removed from its parent.
-Replacement = cst.CSTNode | cst.RemovalSentinel
-
 
 @dataclass(frozen=True)
 class Context:
@@ -40,10 +37,12 @@ class Context:
 
 @dataclass(frozen=True)
 class Operator:
+    """A mutation rule for nodes of one type; its name starts each mutant's id."""
+
     name: str
     kind: str  # "typo" (a slip of the keyboard) or "student" (a mistake students make when they reason)
     node_type: type
-    mutate: Callable[[cst.CSTNode, Context], Iterable[Replacement]]
+    mutate: Callable[[cst.CSTNode, Context], Iterable[cst.CSTNode]]  # the node's mutated versions
     whole_function: bool = False  # applies to the graded function's `def` itself, not to the nodes in its body
 
 
