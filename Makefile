@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint build install clean bench
+.PHONY: demo test lint build install clean bench mutants
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -27,6 +27,9 @@ build: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/autograde.py --n 200
+
+mutants: $(STAMP)
+	$(BIN)/python bench/mutants.py
 
 clean:
 	rm -rf $(VENV) course demo

@@ -65,9 +65,9 @@ def load_variants(assignment: Assignment) -> list[Variant]:
     return variants
 
 
-def solution_notebook(assignment: Assignment):
-    """The master notebook as a student who solved everything would submit it."""
-    notebook = course_notebook(read_master(assignment), assignment.rubric)
+def solution_notebook(assignment: Assignment, text: str | None = None):
+    """The master notebook (or `text` in its place) as a student who solved everything would submit it."""
+    notebook = course_notebook(read_master(assignment, text), assignment.rubric)
     for cell in notebook.cells:
         cell.source = MARKER.sub("", cell.source)
     return notebook

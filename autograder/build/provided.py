@@ -158,8 +158,8 @@ def insert_provided(notebook, folder: Path) -> None:
             skip.update(names)
 
 
-def read_master(assignment: Assignment):
-    """The master notebook of an assignment, its provided code filled in."""
-    notebook = jupytext.read(assignment.source)
+def read_master(assignment: Assignment, text: str | None = None):
+    """The master notebook of an assignment (or `text` in its place, e.g. a mutant), its provided code filled in."""
+    notebook = jupytext.read(assignment.source) if text is None else jupytext.reads(text, fmt="py:percent")
     insert_provided(notebook, assignment.folder.parent / PACKAGE)
     return notebook
