@@ -18,10 +18,14 @@ from ..rubric import TestOutcome
 from ..sandbox import StudentError
 from .plugin import CONTEXT, GradingContext, checkpoint_of
 
-# pytest plugins a grading run has no use for (nor for installed ones, not loaded either);
-# unraisableexception alone costs a gc.collect() per run
+# pytest plugins a grading run has no use for (nor for installed ones, not loaded either): a hidden suite
+# uses the fixtures of `autograder.suite.plugin`, never tmp_path, monkeypatch, capsys or unittest classes.
+# Each plugin left would add hooks to every test of every submission; unraisableexception alone costs a
+# gc.collect() per run.
 LEAN = [arg for name in ("unraisableexception", "threadexception", "logging", "warnings", "faulthandler",
-                         "junitxml", "doctest", "pastebin", "stepwise", "lfplugin", "nfplugin")
+                         "junitxml", "doctest", "pastebin", "stepwise", "lfplugin", "nfplugin", "capture",
+                         "unittest", "tmpdir", "legacypath", "monkeypatch", "recwarn", "setuponly", "setupplan",
+                         "debugging", "subtests")
         for arg in ("-p", f"no:{name}")]
 
 
@@ -82,7 +86,7 @@ class CollectedSuite:
         self.suite = suite
         self.collector = OutcomeCollector()
         args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
-                "--assert=plain", "--capture=no", "--rootdir", str(suite.parent),
+                "--assert=plain", "--rootdir", str(suite.parent),
                 "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
         with quiet():
             # what pytest.main does up to collection (pytest-xdist's workers start the same way)
