@@ -156,9 +156,9 @@ def keep_to_one_core(lanes) -> None:
     """Starts a grading process on a core of its own, shared with the student processes it starts.
 
     Each call to the student's code is a request and an answer between the
-    two: on one core the answer does not wake another, which halves what a
-    round trip costs (`bench/scale.py` measures it). Processes beyond the
-    number of cores share them in turn.
+    two: on one core the answer does not wake another, which cuts what a
+    round trip costs by about a third (`bench/scale.py` measures it).
+    Processes beyond the number of cores share them in turn.
     """
     if not hasattr(os, "sched_setaffinity"):
         return
