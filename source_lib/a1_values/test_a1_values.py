@@ -178,7 +178,7 @@ def test_log_is_the_natural_log(student, rng, diagnose):
 @atomic
 def test_relu_values(student, rng, diagnose):
     """a.relu() holds a.data for positive a and exactly 0.0 for zero and negative a."""
-    cases = [3.0, 0.0, -2.0, -0.001, float(rng.uniform(0.1, 5.0)), -float(rng.uniform(0.1, 5.0))]
+    cases = [3.0, 0.5, 0.0, -2.0, -0.001, float(rng.uniform(0.1, 5.0)), -float(rng.uniform(0.1, 5.0))]
     for x, a in zip(cases, new_values(student, cases), strict=True):
         r = a.relu()
         assert is_value(student, r), "relu() should return a new Value node, not a plain number"
