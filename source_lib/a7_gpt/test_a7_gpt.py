@@ -130,12 +130,17 @@ def layer_weights(weights, prefix):
     return {name: weights[prefix + name] for name in LAYER_TABLES[:4]}
 
 
-def ref_logits(weights, config, tokens, bug=None, mlp=None):
+def empty_ref_cache(config):
+    """A keys (or values) cache of the reference forward pass: one empty list per layer."""
+    return [[] for _ in range(config["n_layer"])]
+
+
+def ref_logits(weights, config, tokens, bug=None, mlp=None, caches=None):
     """The logits at every position of tokens, fed one position at a time; `bug` makes a known wrong variant,
-    `mlp` (like ReferenceMlp) computes the MLP blocks."""
+    `mlp` (like ReferenceMlp) computes the MLP blocks, `caches` (keys, values: one empty list per layer) are filled."""
     mlp = mlp or ReferenceMlp(weights)
     layers = config["n_layer"]
-    keys, values = [[] for _ in range(layers)], [[] for _ in range(layers)]
+    keys, values = caches or (empty_ref_cache(config), empty_ref_cache(config))
     rows = []
     for pos, token in enumerate(tokens):
         x = weights["wte"][token] + (0.0 if bug == "no-position" else weights["wpe"][pos])
@@ -756,12 +761,14 @@ def test_gpt_in_the_reference_configuration(student, rng, diagnose):
 
 @gpt_checkpoint
 def test_gpt_appends_one_key_and_value_per_layer_and_position(student, rng, diagnose):
-    """After the call for position t, keys[i] and values[i] of every layer hold t + 1 vectors of n_embd numbers."""
+    """After the call for position t, keys[i] of every layer holds the t + 1 keys so far and values[i] the values."""
     config = tiny_config(rng, layers=2)
-    params = tables_of(student, random_weights(rng, config))
+    weights = random_weights(rng, config)
+    params = tables_of(student, weights)
     keys, values = empty_cache(student, config), empty_cache(student, config)
     lengths = student.define(cache_lengths)
-    for pos, token in enumerate(random_tokens(rng, config, 4)):
+    tokens = random_tokens(rng, config, 4)
+    for pos, token in enumerate(tokens):
         student.gpt(token, pos, keys, values, params, config)
         got_keys, got_values = lengths(keys), lengths(values)
         if pos > 0 and all(len(layer) == 0 for layer in got_keys):
@@ -770,6 +777,13 @@ def test_gpt_appends_one_key_and_value_per_layer_and_position(student, rng, diag
             "after position t, keys[i] and values[i] should hold t + 1 vectors: pass each layer's caches on"
         assert all(n == config["n_embd"] for layer in got_keys + got_values for n in layer), \
             "every cached key and value should have n_embd numbers"
+    # layer 0's keys and values come before any mlp, so only gpt's own code decides them
+    ref_keys, ref_values = empty_ref_cache(config), empty_ref_cache(config)
+    ref_logits(weights, config, tokens, caches=(ref_keys, ref_values))
+    got_keys, got_values = (layers[0] for layers in student.define(read_data)([keys, values]))
+    assert close(np.array(got_keys, dtype=float), np.array(ref_keys[0]), RTOL, ATOL) and \
+        close(np.array(got_values, dtype=float), np.array(ref_values[0]), RTOL, ATOL), \
+        "keys[i] should hold the keys and values[i] the values: pass keys[i], values[i] to attention in that order"
 
 
 @gpt_checkpoint
@@ -953,7 +967,7 @@ def train_config(rng):
 
 def run_train(student, weights, config, docs, steps, seed):
     params = tables_of(student, weights)
-    losses = student.train(params, list(docs), steps, config, seed)
+    losses = student.train(params, docs, steps, config, seed)
     assert isinstance(losses, list), "train should return a list of losses"
     assert len(losses) == steps, "train should return one loss per step"
     assert all(isinstance(x, float) for x in losses), "the losses should be plain floats (loss.data), not Values"
@@ -995,7 +1009,7 @@ def test_train_returns_one_float_per_step(student, rng):
 
 @train_checkpoint
 def test_train_starts_with_the_first_shuffled_name(student, rng, diagnose):
-    """The first loss is the loss of the untrained model on the first name of the shuffled docs."""
+    """The first loss is the untrained model's on the first name of a shuffled copy of docs; docs stays as it was."""
     config = train_config(rng)
     weights = random_weights(rng, config)
     docs = [str(d) for d in rng.permutation(TRAIN_DOCS)]
@@ -1006,7 +1020,8 @@ def test_train_starts_with_the_first_shuffled_name(student, rng, diagnose):
         if order[0] != docs[0]:
             break
         seed += 1
-    losses, _ = run_train(student, weights, config, docs, 1, seed)
+    held = student.hold(list(docs))  # the caller's list lives in the student's process
+    losses, _ = run_train(student, weights, config, held, 1, seed)
     first = [3] + ["abc".index(c) for c in order[0]] + [3]
     good = close_or_own(losses[0], ref_loss(weights, config, first),
                         lambda: own_step_loss(student, config)(weights, first)[0])
@@ -1015,6 +1030,7 @@ def test_train_starts_with_the_first_shuffled_name(student, rng, diagnose):
         diagnose("docs-not-shuffled")
     assert good, \
         "the first loss should be the loss of the name random.Random(seed).shuffle puts first"
+    assert held.copy() == docs, "train should shuffle a copy of docs and leave the caller's list as it was"
 
 
 @train_checkpoint
