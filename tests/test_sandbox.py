@@ -448,3 +448,12 @@ def test_the_cpu_time_the_students_code_used_is_counted_across_restarts(run_stud
     session._stop()  # a restart, as after a crash: the new process counts from zero, the old one's time stays
     student.work()
     assert first > 0.05 and session.cpu_seconds > first + 0.05
+
+
+def test_a_cpu_time_the_students_code_forged_is_not_counted(run_student):
+    """The worker reports its CPU time from inside the student's process: a forged figure must not break grading."""
+    forged = ("import os\nclass Lots:\n    def __radd__(self, other):\n        return 'lots'\n"
+              "os.times = lambda: (Lots(),) * 5\ndef f():\n    return 1\n")
+    session = run_student(forged)
+    assert Student(session).f() == 1
+    assert session.cpu_seconds == 0.0

@@ -356,7 +356,9 @@ class StudentSession:
             reply = None
         if reply is None:
             self._fail(what, timeout, deadline, budget_ends_first)
-        self.cpu_used[self.generation] = reply.get("cpu", 0.0)
+        cpu = reply.get("cpu")  # reported from inside the student's process: only a plausible number counts
+        if type(cpu) in (int, float) and 0 <= cpu < float("inf"):
+            self.cpu_used[self.generation] = float(cpu)
         if reply.get("output_dropped") and message["op"] != "load":  # a notebook's own printing is not a call's
             self._note("output", what, f"printed more than the {self.limits.output_chars:,} characters kept per call "
                                        "(the rest was dropped)")
