@@ -68,15 +68,17 @@ class ClassTally:
             self.full[checkpoint["id"]] += checkpoint["score"] >= self.points.get(checkpoint["id"], float("inf"))
         self.misconceptions.update(m["id"] for m in extra.get("misconceptions", []))
 
+    def mean(self, checkpoint_id: str) -> float:
+        return self.sums[checkpoint_id] / max(1, self.count)
+
     def table(self) -> Table:
-        mean = self.total / max(1, self.count)
-        table = Table(title=f"{self.rubric.assignment}: {self.count} submissions, mean {mean:.1f} of "
-                            f"{self.rubric.auto_points:g}")
+        table = Table(title=f"{self.rubric.assignment}: {self.count} submissions, mean "
+                            f"{self.total / max(1, self.count):.1f} of {self.rubric.auto_points:g}")
         for column in ("checkpoint", "max", "mean", "full marks"):
             table.add_column(column, justify="left" if column == "checkpoint" else "right", no_wrap=True)
         for checkpoint in self.rubric.checkpoints:
-            mean = self.sums[checkpoint.id] / max(1, self.count)
-            table.add_row(checkpoint.id, f"{checkpoint.points:g}", f"{mean:.2f}", str(self.full[checkpoint.id]))
+            table.add_row(checkpoint.id, f"{checkpoint.points:g}", f"{self.mean(checkpoint.id):.2f}",
+                          str(self.full[checkpoint.id]))
         for misconception, students in self.misconceptions.most_common():
             table.add_row(f"[dim]misconception[/dim] {escape(misconception)}", "", "", f"{students} students")
         return table
@@ -101,7 +103,7 @@ def summary(rubric: Rubric, results: dict[str, dict], seed: int) -> dict:
     misconceptions = tally.misconceptions
     per_checkpoint = {
         checkpoint.id: {"max_score": checkpoint.points,
-                        "mean": round(tally.sums[checkpoint.id] / max(1, tally.count), 2),
+                        "mean": round(tally.mean(checkpoint.id), 2),
                         "full_marks": tally.full[checkpoint.id]}
         for checkpoint in rubric.checkpoints}
     return {
