@@ -6,6 +6,7 @@ import functools
 import inspect
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +29,14 @@ from autograder.sandbox import (
     StudentSession,
     StudentTimeout,
 )
-from autograder.sandbox.launcher import ALL_PROTECTIONS, SandboxError, prepare_child, strongest_boundary
+from autograder.sandbox.launcher import (
+    ALL_PROTECTIONS,
+    SandboxError,
+    bubblewrap,
+    prepare_child,
+    strongest_boundary,
+    works,
+)
 from autograder.sandbox.session import describe_exit
 from autograder.sandbox.worker import Worker
 
@@ -457,3 +465,13 @@ def test_a_cpu_time_the_students_code_forged_is_not_counted(run_student):
     session = run_student(forged)
     assert Student(session).f() == 1
     assert session.cpu_seconds == 0.0
+
+
+@pytest.mark.skipif(not shutil.which("bwrap"), reason="bubblewrap is not installed")
+def test_bubblewrap_works_for_a_python_started_through_a_relative_path(monkeypatch):
+    """`../.venv/bin/python` from a folder bubblewrap does not mount (here tests/) must not lose the sandbox."""
+    tests = Path(__file__).resolve().parent
+    if not Path(sys.executable).is_relative_to(tests.parent):
+        pytest.skip("this Python is not in the kit's folder")
+    monkeypatch.setattr(sys, "executable", str(tests / ".." / Path(sys.executable).relative_to(tests.parent)))
+    assert works(bubblewrap())

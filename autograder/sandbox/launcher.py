@@ -76,7 +76,7 @@ class Boundary:
         mount = []
         if self.workdir_mount:
             mount = ["--bind", str(workdir), self.workdir_mount, "--chdir", self.workdir_mount]
-        return [*self.prefix, *mount, sys.executable, "-I", "-S", self.worker, *self.worker_args, *LIBRARIES]
+        return [*self.prefix, *mount, python(), "-I", "-S", self.worker, *self.worker_args, *LIBRARIES]
 
     def start(self, limits: Limits, workdir: Path) -> subprocess.Popen:
         """The worker, in its private working folder (with the course data files)."""
@@ -90,6 +90,12 @@ class Boundary:
             start_new_session=True,
             preexec_fn=functools.partial(prepare_child, limits, self.run_as),
         )
+
+
+def python() -> str:
+    """This Python, its path without `..`: inside bubblewrap only the mounted folders exist, so a path that
+    passes through another one (a command started as `../.venv/bin/python`) could not be run there."""
+    return os.path.abspath(sys.executable)
 
 
 def prepare_child(limits: Limits, run_as: int | None) -> None:
@@ -174,7 +180,7 @@ def unprivileged(boundary: Boundary) -> Boundary:
 
 def works(boundary: Boundary) -> bool:
     """Starts the boundary once with a trivial program to see that it holds."""
-    command = [*boundary.prefix, sys.executable, "-I", "-c", "print('ok')"]
+    command = [*boundary.prefix, python(), "-I", "-c", "print('ok')"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env,
                               cwd=tempfile.gettempdir(),
