@@ -83,11 +83,17 @@ def grade(notebooks: list[Path], out: Path) -> dict:
             "results": len(results)}
 
 
-def floor(runs: int) -> dict:
-    """Starting a sandboxed worker and running the solution's cells, no test: mean wall and CPU seconds."""
+def solved_program():
+    """The assignment and its solution's program, as the engine reads it for grading."""
     root = project_root()
     assignment = load_assignment(ASSIGNMENT, root)
-    program = read_submission(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT, assignment.release)
+    return assignment, read_submission(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT,
+                                       assignment.release)
+
+
+def floor(runs: int) -> dict:
+    """Starting a sandboxed worker and running the solution's cells, no test: mean wall and CPU seconds."""
+    assignment, program = solved_program()
     boundary = strongest_boundary()
     cpu_before, own_before, started = children_cpu(), time.process_time(), time.perf_counter()
     reported = 0.0
@@ -105,9 +111,7 @@ def floor(runs: int) -> dict:
 def round_trip(calls: int, one_core: bool) -> dict:
     """Mean wall and CPU microseconds of one call into the student's process (a Value made), with the grader
     and the worker kept to one core (as each grading process of `atomgpt grade` is) or free to use any."""
-    root = project_root()
-    assignment = load_assignment(ASSIGNMENT, root)
-    program = read_submission(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT, assignment.release)
+    assignment, program = solved_program()
     allowed = os.sched_getaffinity(0)
     if one_core:
         os.sched_setaffinity(0, {min(allowed)})  # the worker started next inherits it
