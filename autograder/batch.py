@@ -157,7 +157,7 @@ def keep_to_one_core(lanes) -> None:
 
     Each call to the student's code is a request and an answer between the
     two: on one core the answer does not wake another, which cuts what a
-    round trip costs by about a third (`bench/scale.py` measures it).
+    round trip costs by about 40% (`bench/scale.py` measures it).
     Processes beyond the number of cores share them in turn.
     """
     if not hasattr(os, "sched_setaffinity"):
