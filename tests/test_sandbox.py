@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.grading import describe_cell_errors
 from autograder.sandbox import (
     Cell,
     LimitReached,
@@ -475,3 +476,12 @@ def test_bubblewrap_works_for_a_python_started_through_a_relative_path(monkeypat
         pytest.skip("this Python is not in the kit's folder")
     monkeypatch.setattr(sys, "executable", str(tests / ".." / Path(sys.executable).relative_to(tests.parent)))
     assert works(bubblewrap())
+
+
+def test_a_load_report_the_students_code_forged_keeps_the_shape_the_grader_reads(run_student):
+    """Student code can reach the worker it runs in: what it reports must not break the grader's reading."""
+    forged = ("import sys\nsys.modules['__main__'].Worker.describe = lambda self, error: {'type': 1, 'where': [2]}\n"
+              "raise ValueError('x')\n")
+    report = run_student(forged).load()
+    assert [error["where"] for error in report.cell_errors] == [None]
+    assert describe_cell_errors(report.cell_errors) == ["Cell 1 raised 1"]

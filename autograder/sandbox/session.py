@@ -242,7 +242,7 @@ class StudentSession:
             self.load_failure = error
             raise
         if self.load_report is None:
-            self.load_report = LoadReport(reply.get("value", []), reply.get("cell_errors", []))
+            self.load_report = LoadReport(reported_names(reply.get("value")), reported_errors(reply.get("cell_errors")))
 
     def _working_folder(self) -> Path:
         """A private folder, with copies of the course data files the notebook reads.
@@ -275,7 +275,7 @@ class StudentSession:
         self.ensure_started()
         reply = self._exchange(message, self.limits.call_timeout, what)
         if "error" in reply:
-            raise self._error(reply["error"], what)
+            raise self._error(reply["error"] if isinstance(reply["error"], dict) else {}, what)
         return self.decode(reply["value"])
 
     def operator(self, name: str, args: list, what: str):
@@ -409,6 +409,21 @@ class StudentSession:
         incident = Incident(kind, what, detail)
         if incident not in self.incidents:
             self.incidents.append(incident)
+
+
+# What the worker reports comes from the student's process, where their code could have changed the
+# worker: the grader keeps only what has the shape it reads.
+
+def reported_names(value) -> list[str]:
+    return [name for name in value if isinstance(name, str)] if isinstance(value, list) else []
+
+
+def reported_errors(value) -> list[dict]:
+    """Cell errors, each a dict whose `where` is a dict or None."""
+    if not isinstance(value, list):
+        return []
+    return [{**error, "where": error.get("where") if isinstance(error.get("where"), dict) else None}
+            for error in value if isinstance(error, dict)]
 
 
 @functools.cache
