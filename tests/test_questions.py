@@ -81,13 +81,13 @@ def test_a_wrong_or_missing_answer_loses_its_question_only_and_says_why(quiz, tm
 
 def test_the_right_answer_never_travels_to_the_students_process(quiz, tmp_path, monkeypatch):
     sent = []
-    original = worker.write_frame
+    original = worker.send_request
 
     def recording(stream, message):
         sent.append(message)
         original(stream, message)
 
-    monkeypatch.setattr(worker, "write_frame", recording)
+    monkeypatch.setattr(worker, "send_request", recording)
     graded(quiz, tmp_path, "ANSWER_Q1 = 3\nANSWER_Q2 = 'a'")
     wire = json.dumps([m for m in sent if m.get("op") != "load"])
     assert sent and '"global"' in wire

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,12 +32,11 @@ from autograder.sandbox.launcher import (
     ALL_PROTECTIONS,
     SandboxError,
     bubblewrap,
-    prepare_child,
     strongest_boundary,
     works,
 )
 from autograder.sandbox.session import describe_exit
-from autograder.sandbox.worker import Worker
+from autograder.sandbox.worker import Worker, send_request
 
 CODE = '''
 import math
@@ -145,6 +142,32 @@ def test_attributes_sent_with_an_object_are_read_only_until_the_next_request(run
     assert counted.value == 1 and counted.value == 2  # a property runs every time, as in the student's process
     logged = student.Logged(5.0)
     assert logged.value == 5.0 and logged.value == 5.0 and logged.reads == 2  # custom attribute access too
+
+
+def test_an_object_sent_several_times_in_one_reply_is_read_from_one_snapshot(run_student):
+    code = ("class Node:\n    def __init__(self, data, kids=()):\n        self.data, self.kids = data, tuple(kids)\n"
+            "def chain():\n    leaf = Node(1.0)\n    top = Node(3.0, [Node(2.0, [leaf])])\n"
+            "    return [top, leaf, leaf]\n")
+    session = run_student(code)
+    top, leaf, again = Student(session).chain()
+    before = session.exchanges
+    assert leaf == again and leaf.data == 1.0 and again.data == 1.0
+    (middle,) = top.kids
+    (bottom,) = middle.kids  # too deep for top's own snapshot; the leaf's came with the reply all the same
+    assert middle.data == 2.0 and bottom == leaf and bottom.data == 1.0 and bottom.kids == ()
+    assert session.exchanges == before
+
+
+def test_the_worker_starts_without_the_modules_that_cost_most_to_import(run_student):
+    """A worker starts for every submission: json, functools and linecache cost more than a1's cells."""
+    session = run_student("import sys\nLOADED = [m for m in ('json', 'functools', 'linecache') if m in sys.modules]\n")
+    assert Student(session).LOADED == []
+
+
+def test_tracebacks_the_students_code_prints_show_its_lines(run_student):
+    code = ("import traceback\ndef shown():\n    try:\n        1 / 0\n    except ZeroDivisionError:\n"
+            "        return traceback.format_exc()\n")
+    assert "1 / 0" in Student(run_student(code)).shown()
 
 
 def test_held_data_is_changed_in_place_and_expressions_see_student_globals(run_student):
@@ -320,13 +343,15 @@ def test_a_call_cut_short_by_the_time_budget_says_so(run_student):
     assert [i.kind for i in session.incidents] == ["budget"]
 
 
-def test_a_worker_past_its_cpu_time_is_told_so():
+def test_a_worker_past_its_cpu_time_is_told_so(tmp_path):
     """The CPU soft limit sits below the hard one, so the kernel's SIGXCPU names the cause."""
-    boundary = strongest_boundary()
-    done = subprocess.run([*boundary.prefix, sys.executable, "-I", "-c", "while True: pass"],
-                          preexec_fn=functools.partial(prepare_child, Limits(budget=0.0), boundary.run_as),
-                          cwd=tempfile.gettempdir(), env=boundary.env, timeout=120)
-    assert describe_exit(done.returncode) == "it used up its CPU time"
+    worker = strongest_boundary().start(Limits(budget=0.0), tmp_path)
+    try:
+        send_request(worker.stdin, {"op": "load", "cells": [{"index": 1, "source": "while True: pass"}]})
+        assert describe_exit(worker.wait(timeout=120)) == "it used up its CPU time"
+    finally:
+        worker.kill()
+        worker.wait()
 
 
 def test_student_exceptions_say_where(run_student):

@@ -72,23 +72,29 @@ class Boundary:
             "inactive": [p for p in ALL_PROTECTIONS if p not in self.active],
         }
 
-    def command(self, workdir: Path) -> list[str]:
+    def command(self, workdir: Path, limits: Limits) -> list[str]:
         mount = []
         if self.workdir_mount:
             mount = ["--bind", str(workdir), self.workdir_mount, "--chdir", self.workdir_mount]
-        return [*self.prefix, *mount, python(), "-I", "-S", self.worker, *self.worker_args, *LIBRARIES]
+        return [*self.prefix, *mount, python(), "-I", "-S", self.worker, *self.worker_args, *rlimit_args(limits),
+                *LIBRARIES]
 
     def start(self, limits: Limits, workdir: Path) -> subprocess.Popen:
-        """The worker, in its private working folder (with the course data files)."""
+        """The worker, in its private working folder (with the course data files).
+
+        The worker sets its own caps before it reads a request, and the user
+        is changed by Popen itself: with no Python to run between fork and
+        exec, the grader starts it without copying its own memory (vfork).
+        """
         return subprocess.Popen(
-            self.command(workdir),
+            self.command(workdir, limits),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=workdir,
             env=self.env,
             start_new_session=True,
-            preexec_fn=functools.partial(prepare_child, limits, self.run_as),
+            **as_user(self.run_as),
         )
 
 
@@ -98,32 +104,22 @@ def python() -> str:
     return os.path.abspath(sys.executable)
 
 
-def prepare_child(limits: Limits, run_as: int | None) -> None:
-    """Runs in the child between fork and exec: caps first, then the user."""
-    apply_rlimits(limits)
-    if run_as is not None:
-        os.setgroups([])
-        os.setgid(run_as)
-        os.setuid(run_as)
-
-
-def apply_rlimits(limits: Limits) -> None:
-    """Runs in the child between fork and exec."""
-    import resource
-
+def rlimit_args(limits: Limits) -> list[str]:
+    """The worker's caps, as `--rlimit=NAME:SOFT:HARD` (`worker.apply_rlimits` sets them)."""
     mb = 1024 * 1024
     cpu = int(limits.budget) + 5
-    caps = [  # (soft, hard): past the CPU soft limit the kernel sends SIGXCPU, so the student is told why
-        (resource.RLIMIT_AS, limits.memory_mb * mb, limits.memory_mb * mb),
-        (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_FSIZE, limits.file_mb * mb, limits.file_mb * mb),
-        (resource.RLIMIT_CORE, 0, 0),
+    caps = [  # past the CPU soft limit the kernel sends SIGXCPU, so the student is told why
+        ("AS", limits.memory_mb * mb, limits.memory_mb * mb),
+        ("CPU", cpu, cpu + 1),
+        ("FSIZE", limits.file_mb * mb, limits.file_mb * mb),
+        ("CORE", 0, 0),
     ]
-    for kind, soft, hard in caps:
-        try:
-            resource.setrlimit(kind, (soft, hard))
-        except (ValueError, OSError):
-            pass
+    return [f"--rlimit={name}:{soft}:{hard}" for name, soft, hard in caps]
+
+
+def as_user(run_as: int | None) -> dict:
+    """Popen's arguments that start the process as run_as, with no other groups."""
+    return {} if run_as is None else {"user": run_as, "group": run_as, "extra_groups": []}
 
 
 def readonly_binds(paths) -> list[str]:
@@ -183,8 +179,7 @@ def works(boundary: Boundary) -> bool:
     command = [*boundary.prefix, python(), "-I", "-c", "print('ok')"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, env=boundary.env,
-                              cwd=tempfile.gettempdir(),
-                              preexec_fn=functools.partial(prepare_child, Limits(), boundary.run_as))
+                              cwd=tempfile.gettempdir(), **as_user(boundary.run_as))
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0 and done.stdout.strip() == b"ok"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import os
 import select
 import shutil
@@ -88,24 +89,23 @@ class Remote:
     `assert remote_thing` can never pass by accident.
     """
 
-    __slots__ = ("_session", "_ref", "_type", "_label", "_generation", "_attributes", "_exchange")
+    __slots__ = ("_session", "_ref", "_type", "_label", "_generation", "_exchange")
 
-    def __init__(self, session: StudentSession, ref: int, type_name: str, label: str, generation: int,
-                 attributes: dict | None = None):
+    def __init__(self, session: StudentSession, ref: int, type_name: str, label: str, generation: int):
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_ref", ref)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_generation", generation)
-        # the object's plain attributes as the worker sent them, valid until the next request
-        object.__setattr__(self, "_attributes", attributes or {})
-        object.__setattr__(self, "_exchange", session.exchanges)
+        object.__setattr__(self, "_exchange", session.exchanges)  # the reply it came in
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        if name in self._attributes and self._exchange == self._session.exchanges:
-            return self._session.decode(self._attributes[name])  # no student code ran since it was sent
+        if self._exchange == self._session.exchanges:  # no student code ran since the reply it came in
+            snapshot = self._session.snapshots.get(self._ref)
+            if snapshot is not None and name in snapshot:
+                return snapshot[name]
         return self._session.request(
             {"op": "getattr", "target": self._tag(), "name": name}, what=f"{self._type}.{name}")
 
@@ -191,6 +191,7 @@ class StudentSession:
         self.definitions: dict[str, Remote] = {}
         self.helpers: dict[tuple, Remote] = {}  # the grader's helpers (and what they need) defined in this process
         self.exchanges = 0
+        self.snapshots: dict[int, dict] = {}  # ref -> its attributes, as the last reply sent them
         self.cpu_used: dict[int, float] = {}  # CPU seconds each of its processes reported last (one per restart)
         self.load_report: LoadReport | None = None
         self.load_failure: StudentError | None = None
@@ -276,7 +277,7 @@ class StudentSession:
         reply = self._exchange(message, self.limits.call_timeout, what)
         if "error" in reply:
             raise self._error(reply["error"] if isinstance(reply["error"], dict) else {}, what)
-        return self.decode(reply["value"])
+        return reply["value"]
 
     def operator(self, name: str, args: list, what: str):
         return self.request({"op": "operator", "name": name, "args": self.encode(args)}, what=what)
@@ -314,14 +315,21 @@ class StudentSession:
     def encode(self, value):
         return wire.encode(value, self._outgoing)
 
-    def decode(self, value):
-        return wire.decode(value, self._remote)
-
-    def _remote(self, tagged: dict) -> Remote:
-        attributes = tagged.get("$attrs")
-        return Remote(self, int(tagged["$ref"]), str(tagged.get("$type", "object"))[:80],
-                      str(tagged.get("$label", "object"))[:120], self.generation,
-                      attributes if isinstance(attributes, dict) else None)
+    def _tagged(self, data: dict):
+        """A JSON object of a reply as json reads it, innermost first: tags become values, the rest stays."""
+        if "$ref" in data:
+            ref, attributes = int(data["$ref"]), data.get("$attrs")
+            if isinstance(attributes, dict):
+                self.snapshots[ref] = attributes
+            return Remote(self, ref, str(data.get("$type", "object"))[:80], str(data.get("$label", "object"))[:120],
+                          self.generation)
+        if "$tuple" in data:
+            return tuple(data["$tuple"])
+        if "$dict" in data:
+            return dict(data["$dict"])
+        if "$npy" in data:
+            return wire.decode_numpy(data["$npy"])
+        return data
 
     @staticmethod
     def _outgoing(value):
@@ -349,8 +357,9 @@ class StudentSession:
         budget_ends_first = remaining < timeout
         deadline = time.monotonic() + min(timeout, remaining)
         self.exchanges += 1  # attribute snapshots sent before this are out of date from now on
+        self.snapshots = {}
         try:
-            wire.write_frame(self.process.stdin, message)
+            wire.send_request(self.process.stdin, message)
             reply = self._read(deadline)
         except (BrokenPipeError, OSError, ValueError):
             reply = None
@@ -365,7 +374,17 @@ class StudentSession:
         return reply
 
     def _read(self, deadline: float) -> dict | None:
-        return wire.read_frame(DeadlineReader(self.process.stdout.fileno(), deadline))
+        """The reply, its values decoded; what this side cannot read as a reply is a ValueError."""
+        body = wire.read_frame(DeadlineReader(self.process.stdout.fileno(), deadline))
+        if body is None:
+            return None
+        try:
+            reply = json.loads(body, object_hook=self._tagged)
+        except (TypeError, KeyError, RecursionError) as error:  # the student's code may write to the wire
+            raise ValueError(f"unreadable reply: {error!r}") from None
+        if not isinstance(reply, dict):
+            raise ValueError("a reply must be a JSON object")
+        return reply
 
     def _fail(self, what: str, timeout: float, deadline: float, budget_ends_first: bool):
         """The worker went silent or died: say which, and replace it."""

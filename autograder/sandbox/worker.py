@@ -4,26 +4,28 @@ This file runs inside the sandbox as a script, so it imports nothing from
 the engine (the engine's folders are not visible there). The trusted side
 imports it too, for the frame and value codec, which must match exactly.
 
-Everything that crosses the wire is JSON: plain values travel as themselves,
-tuples and arrays are tagged, and every other object stays here and travels
-as a numbered reference. The trusted side never receives an object.
+Requests travel as `marshal` data: it is built into the interpreter, and
+only this side reads it, from the trusted side. Replies are JSON, which the
+trusted side reads safely whatever this process was made to send; this side
+writes it itself. Plain values travel as themselves, tuples, dicts and arrays
+are tagged, and every other object stays here and travels as a numbered
+reference. The trusted side never receives an object.
+
+A worker starts for every submission, so it imports little: json, functools
+and linecache would cost more CPU at each start than a1's cells take to run.
 """
 
 from __future__ import annotations
 
 import builtins
-import functools
 import io
-import json
-import linecache
+import marshal
 import operator
 import os
-import struct
 import sys
-import zlib
+from _json import encode_basestring_ascii as json_string  # the C string escaper json itself uses
 
-# base64 (for numpy arrays) and traceback (for errors) are imported where they are used: a worker starts
-# for every submission.
+# base64 (for numpy arrays), traceback (for errors) and zlib are imported where they are used.
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_DEPTH = 64
@@ -40,9 +42,8 @@ OPERATORS = {
 # ---------------------------------------------------------------- frames
 
 
-def write_frame(stream, message: dict) -> None:
-    data = json.dumps(message, allow_nan=True).encode()
-    stream.write(struct.pack(">I", len(data)) + data)
+def write_frame(stream, data: bytes) -> None:
+    stream.write(len(data).to_bytes(4, "big") + data)
     stream.flush()
 
 
@@ -57,37 +58,88 @@ def read_exactly(stream, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(stream) -> dict | None:
+def read_frame(stream) -> bytes | None:
     header = read_exactly(stream, 4)
     if header is None:
         return None
-    (size,) = struct.unpack(">I", header)
+    size = int.from_bytes(header, "big")
     if size > MAX_FRAME:
         raise ValueError(f"frame of {size} bytes is over the {MAX_FRAME} byte limit")
-    body = read_exactly(stream, size)
+    return read_exactly(stream, size)
+
+
+def send_request(stream, message: dict) -> None:
+    """The trusted side's request: plain data (see `encode`)."""
+    write_frame(stream, marshal.dumps(message))
+
+
+def read_request(stream) -> dict | None:
+    body = read_frame(stream)
     if body is None:
         return None
-    message = json.loads(body)
+    message = marshal.loads(body)
     if not isinstance(message, dict):
-        raise ValueError("a frame must hold a JSON object")
+        raise ValueError("a request must be a dict")
     return message
+
+
+def send_reply(stream, reply: dict) -> None:
+    write_frame(stream, as_json(reply).encode())
+
+
+# ---------------------------------------------------------------- JSON, written here
+
+
+class Json(str):
+    """JSON text already written (a reply's value), put into a frame as it is."""
+
+
+INFINITIES = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
+def float_json(number: float) -> str:
+    """As json.dumps writes a float (NaN and the infinities included)."""
+    if number != number:
+        return "NaN"
+    return INFINITIES.get(number) or float.__repr__(number)
+
+
+def as_json(value) -> str:
+    """Plain data (dicts with str keys, lists, strings, numbers, bools, None) as JSON text."""
+    kind = type(value)
+    if kind is Json:
+        return value
+    if kind is str:
+        return json_string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return float_json(value)
+    if kind is list:
+        return "[" + ",".join([as_json(item) for item in value]) + "]"
+    if kind is dict:
+        return "{" + ",".join([json_string(key) + ":" + as_json(item) for key, item in value.items()]) + "}"
+    raise TypeError(f"a {kind.__name__} is not plain data")
 
 
 # ---------------------------------------------------------------- values
 
 
+def is_numpy(kind: type) -> bool:
+    return (kind.__module__ + ".").startswith("numpy.")
+
+
 def encode(value, make_ref, depth: int = 0):
-    """Plain data as JSON; anything else through make_ref (a reference)."""
+    """Plain data as itself, tuples and dicts tagged, anything else through make_ref (a reference)."""
     if depth > MAX_DEPTH:
         raise ValueError("data nested too deeply to send")
-    if value is None or type(value) in (bool, str):
+    if value is None or type(value) in (bool, str, int, float):
         return value
-    if type(value) is int:
-        return value
-    if type(value) is float:
-        return value
-    kind = type(value).__module__ + "." + type(value).__name__
-    if kind.startswith("numpy.") and hasattr(value, "dtype"):
+    if is_numpy(type(value)) and hasattr(value, "dtype"):
         return encode_numpy(value, make_ref)
     if type(value) is list:
         return [encode(item, make_ref, depth + 1) for item in value]
@@ -119,8 +171,35 @@ def encode_numpy(value, make_ref):
     return make_ref(value)
 
 
+def render(value, make_ref, depth: int = 0) -> str:
+    """`encode`, written straight as JSON text; make_ref returns a reference's text."""
+    if depth > MAX_DEPTH:
+        raise ValueError("data nested too deeply to send")
+    kind = type(value)
+    if kind is float:
+        return float_json(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is str:
+        return json_string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is list:
+        return "[" + ",".join([render(item, make_ref, depth + 1) for item in value]) + "]"
+    if kind is tuple:
+        return '{"$tuple":[' + ",".join([render(item, make_ref, depth + 1) for item in value]) + "]}"
+    if kind is dict:
+        return '{"$dict":[' + ",".join(["[" + render(k, make_ref, depth + 1) + "," + render(v, make_ref, depth + 1)
+                                        + "]" for k, v in value.items()]) + "]}"
+    if is_numpy(kind) and hasattr(value, "dtype"):
+        return as_json(encode_numpy(value, make_ref))
+    return make_ref(value)
+
+
 def decode(value, resolve, depth: int = 0):
-    """The inverse of encode; resolve turns {"$ref": ...} into an object."""
+    """The inverse of encode, for requests; resolve turns {"$ref": ...} into an object."""
     if depth > MAX_DEPTH:
         raise ValueError("data nested too deeply")
     if isinstance(value, list):
@@ -134,14 +213,17 @@ def decode(value, resolve, depth: int = 0):
             return {decode(k, resolve, depth + 1): decode(v, resolve, depth + 1)
                     for k, v in value["$dict"]}
         if "$npy" in value:
-            import base64
-
-            import numpy
-
-            raw = base64.b64decode(value["$npy"])
-            return numpy.load(io.BytesIO(raw), allow_pickle=False)
+            return decode_numpy(value["$npy"])
         raise ValueError("unknown tagged value")
     return value
+
+
+def decode_numpy(text: str):
+    import base64
+
+    import numpy
+
+    return numpy.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
 # ---------------------------------------------------------------- worker
@@ -166,21 +248,61 @@ class Objects:
         return self.by_ref[tagged["$ref"]]
 
 
+class References:
+    """The references of one reply: an object's attributes are sent once, where it first appears that deep.
+
+    The same object often appears many times in one reply (a graph's nodes
+    are children of several others, a recorded call's operands are earlier
+    results); the trusted side keeps each snapshot for the whole reply.
+    """
+
+    def __init__(self, objects: Objects):
+        self.objects = objects
+        self.snapshot_depth: dict[int, int] = {}  # id -> how deep its snapshot went (objects hold it meanwhile)
+        self.bare: dict[int, Json] = {}
+
+    def at(self, depth: int):
+        """make_ref for `render`: snapshots go `depth` objects deep."""
+        return lambda obj: self.tag(obj, depth)
+
+    def tag(self, obj, depth: int) -> Json:
+        key = id(obj)
+        if depth > self.snapshot_depth.get(key, 0):
+            self.snapshot_depth[key] = depth  # before its attributes, which may hold obj itself
+            attributes = instance_attributes(obj)
+            if attributes:
+                inner = self.at(depth - 1)
+                tag = self.objects.ref(obj)
+                tag["$attrs"] = {name: Json(render(value, inner)) for name, value in attributes.items()}
+                return Json(as_json(tag))
+            self.snapshot_depth[key] = SNAPSHOT_DEPTH  # nothing to snapshot at any depth
+        text = self.bare.get(key)
+        if text is None:
+            text = self.bare[key] = Json(as_json(self.objects.ref(obj)))
+        return text
+
+
 SNAPSHOT_DEPTH = 2  # an object returned, and the objects its attributes hold
 SNAPSHOT_ATTRIBUTES = 8
 SNAPSHOT_ITEMS = 8
 SCALARS = (type(None), bool, int, float, str)
 
 
-@functools.cache
+DESCRIPTORS: dict[type, frozenset[str]] = {}
+
+
 def data_descriptors(kind: type) -> frozenset[str]:
     """Names a class serves through descriptors (properties and the like), which win over the instance dict.
 
     Looked up once per class: a class changed later only misleads its own
     submission's grading, never anyone else's.
     """
-    return frozenset(name for klass in kind.__mro__ for name, member in vars(klass).items()
-                     if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"))
+    found = DESCRIPTORS.get(kind)
+    if found is None:
+        found = DESCRIPTORS[kind] = frozenset(
+            name for klass in kind.__mro__ for name, member in vars(klass).items()
+            if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"))
+    return found
 
 
 def snapshot_value(value) -> bool:
@@ -243,10 +365,23 @@ class BoundedText(io.StringIO):
         return self.getvalue() + note
 
 
+UNSHOWN_CELLS: dict[str, str] = {}  # "<cell N>": its source, not yet where tracebacks read lines
+
+
+def show_cells_to_tracebacks() -> None:
+    """Gives linecache the cells' sources once something has imported it (tracebacks read lines there)."""
+    linecache = sys.modules.get("linecache")
+    if linecache is not None:
+        for filename, source in UNSHOWN_CELLS.items():
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        UNSHOWN_CELLS.clear()
+
+
 def student_location(tb) -> dict | None:
     """The innermost frame that belongs to a notebook cell."""
     import traceback
 
+    show_cells_to_tracebacks()
     found = None
     for frame in traceback.extract_tb(tb):
         if frame.filename.startswith("<cell "):
@@ -291,34 +426,24 @@ class Worker:
         return decode(tagged, self.objects.get)
 
     def reply(self, value) -> dict:
-        """The value, with objects as references that carry a snapshot of their attributes.
+        """The value, with objects as references and snapshots of their attributes (see `References`).
 
         The trusted side reads an attribute from the snapshot only until it
         sends its next request, so it sees what it would have asked for.
         """
-        return {"value": encode(value, self.ref_with_attributes(SNAPSHOT_DEPTH))}
-
-    def ref_with_attributes(self, depth: int):
-        def make_ref(obj) -> dict:
-            tag = self.objects.ref(obj)
-            attributes = instance_attributes(obj) if depth else None
-            if attributes:
-                inner = self.ref_with_attributes(depth - 1)
-                tag["$attrs"] = {name: encode(value, inner) for name, value in attributes.items()}
-            return tag
-
-        return make_ref
+        return {"value": Json(render(value, References(self.objects).at(SNAPSHOT_DEPTH)))}
 
     def op_load(self, message):
         errors = []
         for cell in message["cells"]:
             filename = f"<cell {cell['index']}>"
-            source = cell["source"]
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            source = UNSHOWN_CELLS[filename] = cell["source"]
+            show_cells_to_tracebacks()  # for tracebacks the student's own code prints, from this cell on
             try:
                 exec(compile(source, filename, "exec"), self.namespace)
             except BaseException as error:  # noqa: BLE001 - a failing cell must not stop the rest
                 errors.append({"cell": cell["index"], **self.describe(error)})
+            show_cells_to_tracebacks()  # the cell may have imported linecache
         return {"value": sorted(k for k in self.namespace if not k.startswith("_")),
                 "cell_errors": errors}
 
@@ -347,6 +472,8 @@ class Worker:
 
     def op_evaluate(self, message):
         """Evaluates one expression (a lambda, a constructor call) among the student's globals."""
+        import zlib
+
         source = message["source"]
         tag = self.objects.ref(eval(source, self.namespace))
         # a name of its own that survives restarts (a hang marks only this one) and shows no grader code
@@ -402,8 +529,22 @@ def leave_launcher_group():
         os.setsid()
 
 
+def apply_rlimits(arguments: list[str]) -> None:
+    """Sets this process's caps, each given as `--rlimit=NAME:SOFT:HARD`, before any student code runs."""
+    import resource
+
+    for argument in arguments:
+        if argument.startswith("--rlimit="):
+            name, soft, hard = argument.removeprefix("--rlimit=").split(":")
+            try:
+                resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (int(soft), int(hard)))
+            except (ValueError, OSError):
+                pass  # a cap this system cannot lower to that value: the others still hold
+
+
 def serve():
     sys.path += [arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--library=")]  # started without site
+    apply_rlimits(sys.argv)
     leave_launcher_group()
     if "--shield" in sys.argv:
         shield_parent()
@@ -411,12 +552,12 @@ def serve():
     worker = Worker()
     while True:
         try:
-            message = read_frame(reader)
-        except (ValueError, OSError):
+            message = read_request(reader)
+        except (ValueError, EOFError, OSError):
             return
         if message is None:
             return
-        write_frame(writer, worker.handle(message))
+        send_reply(writer, worker.handle(message))
 
 
 if __name__ == "__main__":
