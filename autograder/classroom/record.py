@@ -156,10 +156,10 @@ class Recorder:
             grade.needs_manual_grade = grade.manual_score is not None or score is None
         for grade_id, text in prepared.comments.items():
             comments[grade_id].auto_comment = text
-        gradebook.db.flush()
-        gradebook.db.refresh(notebook)
         penalty = None
         if submission.total_seconds_late > 0:
+            gradebook.db.flush()
+            gradebook.db.refresh(notebook)  # its score is summed by the database, from the grades just set
             penalty = self.late_penalty(student, notebook.score, submission.total_seconds_late)
             if penalty is not None:  # nbgrader's bounds: not below zero, not above the score
                 penalty = min(max(penalty, 0), notebook.score)
