@@ -58,6 +58,20 @@ class GradingContext:
 CONTEXT = pytest.StashKey[GradingContext]()
 
 
+class RunningTest:
+    """The test being set up, which the fixtures below read instead of asking for `request`.
+
+    pytest makes a new fixture definition every time a fixture that takes
+    `request` is used, even one whose value is cached: about 200 for each a1
+    submission, a twentieth of the CPU its grading takes.
+    """
+
+    item: pytest.Item | None = None
+
+
+RUNNING = RunningTest()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("atomgpt", "hidden suites of the course kit")
     group.addoption("--submission", help="the notebook (or a folder with one) to grade")
@@ -106,24 +120,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.nodeid}: a hidden test needs a checkpoint marker with one id")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    RUNNING.item = item  # before pytest's own setup, which makes the fixtures
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     context = config.stash.get(CONTEXT, None)
     for session in context.sessions if context else ():
         session.close()
 
 
-def context_of(request: pytest.FixtureRequest) -> GradingContext:
-    context = request.config.stash.get(CONTEXT, None)
+def context_of(item: pytest.Item) -> GradingContext:
+    context = item.config.stash.get(CONTEXT, None)
     if context is None:
         raise pytest.UsageError("hidden suites need --submission NOTEBOOK")
     return context
 
 
 @pytest.fixture(scope="module")
-def student(request: pytest.FixtureRequest) -> Student:
-    context = context_of(request)
+def student() -> Student:
+    context = context_of(RUNNING.item)
     if context.limits is None:  # run by hand with plain pytest: the suite's own rubric
-        folder = Path(request.path).parent
+        folder = Path(RUNNING.item.path).parent
         rubric = load_rubric(folder / "rubric.toml")
         context.limits, context.files = rubric.limits, data_files(folder, rubric)
     session = StudentSession(context.program.cells, context.limits, context.boundary or strongest_boundary(),
@@ -146,16 +165,16 @@ def read_handed_in(folder: Path, name: str, max_mb: float = 8) -> bytes:
 
 
 @pytest.fixture
-def submitted_file(request: pytest.FixtureRequest):
+def submitted_file():
     """`read(name, max_mb=8) -> bytes` for the submission being graded (see `read_handed_in`)."""
-    return functools.partial(read_handed_in, context_of(request).program.notebook.parent)
+    return functools.partial(read_handed_in, context_of(RUNNING.item).program.notebook.parent)
 
 
-def inputs_of(request: pytest.FixtureRequest) -> HiddenInputs:
+def inputs_of(item: pytest.Item) -> HiddenInputs:
     """The run's hidden inputs; run by hand, those of the suite's assignment in its kit (or course, or seed)."""
-    context = context_of(request)
+    context = context_of(item)
     if context.inputs is None:
-        suite = Path(request.path)
+        suite = Path(item.path)
         context.inputs = hidden_inputs(suite.parent.name, kit=suite.parent.parent.parent, course=context.course,
                                        seed=context.seed)
     return context.inputs
@@ -167,14 +186,17 @@ def node_key(item: pytest.Item) -> str:
 
 
 @pytest.fixture
-def rng(request: pytest.FixtureRequest) -> np.random.Generator:
-    return np.random.default_rng([inputs_of(request).seed, zlib.crc32(node_key(request.node).encode())])
+def rng() -> np.random.Generator:
+    item = RUNNING.item
+    return np.random.default_rng([inputs_of(item).seed, zlib.crc32(node_key(item).encode())])
 
 
 @pytest.fixture
-def diagnose(request: pytest.FixtureRequest):
+def diagnose():
+    item = RUNNING.item
+
     def record(symptom: str) -> None:
-        request.node.user_properties.append(("symptom", symptom))
+        item.user_properties.append(("symptom", symptom))
 
     return record
 
