@@ -316,18 +316,23 @@ class StudentSession:
         return wire.encode(value, self._outgoing)
 
     def _tagged(self, data: dict):
-        """A JSON object of a reply as json reads it, innermost first: tags become values, the rest stays."""
-        if "$ref" in data:
+        """A JSON object of a reply as json reads it, innermost first: tags become values, the rest stays.
+
+        A tag's key comes first (the worker writes it so); an object that
+        does not start with one is plain data, as the frame's own fields are.
+        """
+        tag = next(iter(data), None)
+        if tag == "$tuple":
+            return tuple(data["$tuple"])
+        if tag == "$ref":
             ref, attributes = int(data["$ref"]), data.get("$attrs")
             if isinstance(attributes, dict):
                 self.snapshots[ref] = attributes
             return Remote(self, ref, str(data.get("$type", "object"))[:80], str(data.get("$label", "object"))[:120],
                           self.generation)
-        if "$tuple" in data:
-            return tuple(data["$tuple"])
-        if "$dict" in data:
+        if tag == "$dict":
             return dict(data["$dict"])
-        if "$npy" in data:
+        if tag == "$npy":
             return wire.decode_numpy(data["$npy"])
         return data
 

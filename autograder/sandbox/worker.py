@@ -272,14 +272,19 @@ class References:
             attributes = instance_attributes(obj)
             if attributes:
                 inner = self.at(depth - 1)
-                tag = self.objects.ref(obj)
-                tag["$attrs"] = {name: Json(render(value, inner)) for name, value in attributes.items()}
-                return Json(as_json(tag))
+                written = ",".join([json_string(name) + ":" + render(value, inner)
+                                    for name, value in attributes.items()])
+                return Json(f'{self.opening(obj)},"$attrs":{{{written}}}}}')
             self.snapshot_depth[key] = SNAPSHOT_DEPTH  # nothing to snapshot at any depth
         text = self.bare.get(key)
         if text is None:
-            text = self.bare[key] = Json(as_json(self.objects.ref(obj)))
+            text = self.bare[key] = Json(self.opening(obj) + "}")
         return text
+
+    def opening(self, obj) -> str:
+        """`as_json(self.objects.ref(obj))` without its closing brace."""
+        tag = self.objects.ref(obj)
+        return f'{{"$ref":{tag["$ref"]},"$type":{json_string(tag["$type"])},"$label":{json_string(tag["$label"])}'
 
 
 SNAPSHOT_DEPTH = 2  # an object returned, and the objects its attributes hold
