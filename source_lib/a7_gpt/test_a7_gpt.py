@@ -1106,12 +1106,13 @@ def sample_model(rng, min_letters=3):
 
 def telling_seed(rng, weights, config, temperature):
     """An rng seed whose sample at this temperature differs from the sample of every known wrong variant
-    that could differ at all (at temperature 1 the temperature mistakes change nothing)."""
+    that could differ at all (at temperature 1 the temperature mistakes change nothing), and those samples
+    from each other, so that a name a mistake gives names that mistake alone."""
     bugs = ("sample-cache-reset",) if temperature == 1.0 else SAMPLE_BUGS
     for _ in range(60):
         seed = int(rng.integers(10**6))
-        want = ref_sample(weights, config, CHARS, temperature, seed)
-        if all(ref_sample(weights, config, CHARS, temperature, seed, bug) != want for bug in bugs):
+        names = [ref_sample(weights, config, CHARS, temperature, seed, bug) for bug in (None, *bugs)]
+        if len(set(names)) == len(names):
             return seed
     return seed
 
