@@ -8,11 +8,13 @@ hidden inputs.
 """
 import math
 import operator
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
-from autograder.sandbox import Remote
+from autograder.sandbox import Remote, StudentRaised
 from autograder.suite.notebook import Value  # the student's class, in helpers that run beside it
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import as_values, calls_during, calls_on_new_values, graph_from_spec
@@ -27,8 +29,42 @@ milestone = pytest.mark.checkpoint("milestone")
 ATOMIC_KINDS = {"add", "mul", "pow", "exp", "log", "relu"}
 OP_SYMBOLS = {"+", "*", "**", "^"}  # micrograd-style labels instead of operation names
 
+# What Python says when the student's code makes a known mistake -> its symptom. Only the error's own words are
+# read: an error of another kind records nothing.
+ATOMIC_ERRORS = {
+    # Value((self, other), data, ...): the constructor's float(data) was handed the tuple of children
+    r"float\(\) argument must be a string or a (real )?number, not 'tuple'": "constructor-argument-order",
+}
+COMPOSED_ERRORS = {
+    r"isinstance\(\) arg 2 must be a type": "isinstance-arguments-swapped",  # isinstance(Value, other)
+}
+DIVISION_ERRORS = {
+    **COMPOSED_ERRORS,
+    r"for \*\* or pow\(\): '(int|float)' and 'Value'": "reciprocal-reversed",  # (-1) ** other: a Value exponent
+}
+
 
 # ------------------------------------------------------------ trusted helpers
+
+
+@contextmanager
+def diagnosing(diagnose, errors):
+    """Runs the block; when the student's code raised an error one of `errors` describes, records its symptom."""
+    try:
+        yield
+    except StudentRaised as error:
+        for pattern, symptom in errors.items():
+            if re.search(pattern, str(error)):
+                diagnose(symptom)
+        raise
+
+
+def check_arguments_in_place(diagnose, node, children, kind):
+    """Records the symptom of a node whose constructor arguments went to each other's places: its inputs or its
+    op name turned up in _local_grads. Reads the node again only when it is already known to be wrong."""
+    local_grads = node._local_grads
+    if local_grads == children or local_grads == tuple(kind):
+        diagnose("constructor-argument-order")
 
 
 def check_node(student, diagnose, node, children, kind, expr, inputs):
@@ -37,10 +73,13 @@ def check_node(student, diagnose, node, children, kind, expr, inputs):
     got = node._children
     if got == () or got == []:
         diagnose("graph-not-recorded")
+        check_arguments_in_place(diagnose, node, children, kind)
     assert got == children, f"{expr} should record its inputs: _children == {inputs}, in that order"
     op = node._op
     if op in OP_SYMBOLS:
         diagnose("op-as-symbol")
+    if op != kind and not isinstance(op, str):
+        check_arguments_in_place(diagnose, node, children, kind)
     assert op == kind, f"the node made by {expr} should have _op == '{kind}'"
 
 
@@ -58,11 +97,12 @@ def number_pairs(rng):
 
 
 @atomic
-def test_add_gives_the_sum(student, rng):
+def test_add_gives_the_sum(student, rng, diagnose):
     """a + b holds the sum of the two numbers."""
     pairs = number_pairs(rng)
     for (x, y), (a, b) in zip(pairs, new_values(student, pairs), strict=True):
-        c = a + b
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            c = a + b
         assert is_value(student, c), "a + b should return a new Value node"
         assert close(c.data, x + y), "(a + b).data should be a.data + b.data"
 
@@ -78,11 +118,12 @@ def test_add_records_its_inputs(student, rng, diagnose):
 
 
 @atomic
-def test_mul_gives_the_product(student, rng):
+def test_mul_gives_the_product(student, rng, diagnose):
     """a * b holds the product of the two numbers."""
     pairs = number_pairs(rng)
     for (x, y), (a, b) in zip(pairs, new_values(student, pairs), strict=True):
-        c = a * b
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            c = a * b
         assert is_value(student, c), "a * b should return a new Value node"
         assert close(c.data, x * y), "(a * b).data should be a.data * b.data"
 
@@ -122,13 +163,14 @@ def test_numbers_are_wrapped_as_leaf_values(student, rng, diagnose):
 
 
 @atomic
-def test_pow_gives_the_power(student, rng):
+def test_pow_gives_the_power(student, rng, diagnose):
     """a ** k holds a.data ** k for int and float exponents, including negative and fractional ones."""
     cases = [(2.0, 3), (-2.0, 3), (3.0, -1), (4.0, 0.5), (5.0, 0), (-1.5, 2), (2.5, -2.0)]
     cases += [(float(rng.uniform(0.5, 3.0)), float(rng.uniform(-2.0, 3.0))),
               (signed(rng, 0.5, 3.0), int(rng.integers(-3, 5)))]
     for (x, k), a in zip(cases, new_values(student, [x for x, _ in cases]), strict=True):
-        p = a ** k
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            p = a ** k
         assert is_value(student, p), "a ** k should return a new Value node"
         assert close(p.data, x ** k), "(a ** k).data should be a.data ** k"
 
@@ -143,10 +185,15 @@ def test_pow_has_one_child_the_base(student, rng, diagnose):
         kids = p._children
         if isinstance(kids, tuple) and len(kids) == 2:
             diagnose("pow-exponent-as-child")
+        if kids == () or kids == []:
+            diagnose("graph-not-recorded")
+            check_arguments_in_place(diagnose, p, (a,), "pow")
         assert kids == (a,), "a ** k should have exactly one child, a: the exponent is not a child"
         op = p._op
         if op in OP_SYMBOLS:
             diagnose("op-as-symbol")
+        if op != "pow" and not isinstance(op, str):
+            check_arguments_in_place(diagnose, p, (a,), "pow")
         assert op == "pow", "the node made by a ** k should have _op == 'pow'"
 
 
@@ -155,7 +202,8 @@ def test_exp_value_child_and_kind(student, rng, diagnose):
     """a.exp() holds e ** a.data and is an 'exp' node with the one child a."""
     xs = [0.0, 1.0, -2.0, float(rng.uniform(-3.0, 3.0))]
     for x, a in zip(xs, new_values(student, xs), strict=True):
-        e = a.exp()
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            e = a.exp()
         assert is_value(student, e), "a.exp() should return a new Value node"
         assert close(e.data, math.exp(x)), "a.exp().data should be math.exp(a.data)"
         check_node(student, diagnose, e, (a,), "exp", "a.exp()", "(a,)")
@@ -166,7 +214,8 @@ def test_log_is_the_natural_log(student, rng, diagnose):
     """a.log() holds the natural logarithm of a.data and is a 'log' node with the one child a."""
     xs = [2.0, 10.0, 0.25, float(rng.uniform(1.5, 6.0))]
     for x, a in zip(xs, new_values(student, xs), strict=True):
-        g = a.log()
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            g = a.log()
         assert is_value(student, g), "a.log() should return a new Value node"
         got = g.data
         if close(got, math.log10(x)) or close(got, math.log2(x)):
@@ -180,7 +229,8 @@ def test_relu_values(student, rng, diagnose):
     """a.relu() holds a.data for positive a and exactly 0.0 for zero and negative a."""
     cases = [3.0, 0.5, 0.0, -2.0, -0.001, float(rng.uniform(0.1, 5.0)), -float(rng.uniform(0.1, 5.0))]
     for x, a in zip(cases, new_values(student, cases), strict=True):
-        r = a.relu()
+        with diagnosing(diagnose, ATOMIC_ERRORS):
+            r = a.relu()
         assert is_value(student, r), "relu() should return a new Value node, not a plain number"
         got = r.data
         if x < 0 and not close(got, 0.0):
@@ -329,7 +379,8 @@ def test_sub_gives_left_minus_right(student, rng, diagnose):
     for x, y, k in composed_inputs(rng):
         for expr, source, want, flipped in [("a - b", "lambda a, b, k: a - b", x - y, y - x),
                                             ("a - number", "lambda a, b, k: a - k", x - k, k - x)]:
-            made = compose(student, source, x, y, k)
+            with diagnosing(diagnose, COMPOSED_ERRORS):
+                made = compose(student, source, x, y, k)
             if made.value is not None and close(made.value, flipped):
                 diagnose("sub-reversed")
             check_composed_value(made, want, expr)
@@ -357,20 +408,23 @@ def test_radd_and_rmul_with_number_on_the_left(student, rng):
 
 
 @composed
-def test_truediv_value_by_value_and_by_number(student, rng):
+def test_truediv_value_by_value_and_by_number(student, rng, diagnose):
     """a / b and a / number hold the quotient."""
     for x, y, k in composed_inputs(rng):
         for expr, source, want in [("a / b", "lambda a, b, k: a / b", x / y),
                                    ("a / number", "lambda a, b, k: a / k", x / k),
                                    ("a / int", "lambda a, b, k: a / 4", x / 4)]:
-            check_composed_value(compose(student, source, x, y, k), want, expr)
+            with diagnosing(diagnose, DIVISION_ERRORS):
+                made = compose(student, source, x, y, k)
+            check_composed_value(made, want, expr)
 
 
 @composed
 def test_rtruediv_number_by_value(student, rng, diagnose):
     """number / a holds the number divided by a.data (Python calls a.__rtruediv__(number))."""
     for x, _, k in composed_inputs(rng):
-        made = compose(student, "lambda a, b, k: k / a", x, k=k)
+        with diagnosing(diagnose, DIVISION_ERRORS):
+            made = compose(student, "lambda a, b, k: k / a", x, k=k)
         if made.value is not None and close(made.value, x / k):
             diagnose("rtruediv-reversed")
         check_composed_value(made, k / x, "number / a")
@@ -475,10 +529,15 @@ def check_exactly_reachable(result, made, spec, diagnose, name):
     want = {made[i] for i in reachable_indices(spec, len(spec) - 1)}
     got = set(result)
     direct = {made[-1], *(made[k] for k in spec[-1][1])}
-    if name == "graph_nodes" and got == direct and want != direct:
+    prefix = "graph-nodes" if name == "graph_nodes" else "topo"
+    if not result:
+        diagnose(f"{prefix}-empty")
+    elif result == [made[-1]] and len(want) > 1:
+        diagnose(f"{prefix}-root-only")
+    elif name == "graph_nodes" and got == direct and want != direct:
         diagnose("graph-nodes-direct-children-only")
-    elif len(result) > len(got):
-        diagnose("graph-nodes-duplicates" if name == "graph_nodes" else "topo-duplicates")
+    elif len(result) > len(got) and got <= want:
+        diagnose(f"{prefix}-duplicates")
     assert len(result) == len(got), f"{name} should list a node used in several places only once"
     assert got == want, \
         f"{name} should return exactly the nodes reachable from the root, all the way down to the leaves"

@@ -19,6 +19,7 @@ is not made again.
 """
 import copy
 import math
+import re
 from collections import deque
 
 import pytest
@@ -56,6 +57,10 @@ milestone = pytest.mark.checkpoint("milestone")
 DEPTH = 5000        # operations in the deep graphs
 MAX_PATHS = 3000    # random graphs stay small enough for a backward that follows every path
 ORDER_LIMIT = 20000
+
+# What grad_of raises when a name stands where another belongs: Value(f) or a Value wrapped again (float() of a
+# function or a Value), or a Value called in f's place.
+GRAD_OF_WRONG_NAME = r"float\(\) argument must be .*, not '(function|Value)'|'Value' object is not callable"
 
 README = ("lambda a, b: ((c := a + b), (d := a * b + b**3), (c := c + (c + 1)), (c := c + (1 + c + (-a))), "
           "(d := d + (d * 2 + (b + a).relu())), (d := d + (3 * d + (b - a).relu())), (e := c - d), "
@@ -451,7 +456,7 @@ def known_slips(spec):
     forward = [postorder(spec), postorder(spec, explicit_stack=True)]
     reverse = [order[::-1] for order in forward]
     yield "root-not-seeded", [0.0] * n
-    yield "root-not-seeded", [0.0] * (n - 1) + [1.0]
+    yield "nothing-below-root", [0.0] * (n - 1) + [1.0]
     yield "chain-rule-missing-upstream", replay(spec, reverse[0], upstream=False)
     for order in reverse:
         yield "local-grad-pairing", replay(spec, order, swap=True)
@@ -498,6 +503,14 @@ def not_seeded(grads):
     return all(is_number(g) and g == 0 for g in grads)
 
 
+def diagnose_nothing_flowed(root, below, diagnose):
+    """Nothing reached the nodes below the root: it was never seeded, or it was and still passed nothing on."""
+    if not_seeded(below) and not_seeded([root]):
+        diagnose("root-not-seeded")
+    elif not_seeded(below) and close(root, 1.0):
+        diagnose("nothing-below-root")
+
+
 @basics
 def test_backward_sets_the_root_grad_to_one(student, rng, diagnose):
     """backward sets root.grad to 1.0, for a lone leaf and for the output of an operation."""
@@ -512,8 +525,7 @@ def test_backward_sets_the_root_grad_to_one(student, rng, diagnose):
     c = a * b
     student.backward(c)
     root, *below = student.define(read_grads)([c, a, b])
-    if not_seeded(below):
-        diagnose("root-not-seeded")
+    diagnose_nothing_flowed(root, below, diagnose)
     assert close(root, 1.0), "backward should set root.grad = 1.0 (d root / d root is 1)"
     assert not not_seeded(below), "backward should pass gradient from the root down to its children"
 
@@ -523,10 +535,10 @@ def test_backward_through_add_and_mul(student, rng, diagnose):
     """Through one add or mul node each child gets its local gradient: 1 for add, the other factor for mul."""
     x, y = distinct_pair(rng)
     a, b = student.Value(x), student.Value(y)
-    student.backward(a + b)
-    got = student.define(read_grads)([a, b])
-    if not_seeded(got):
-        diagnose("root-not-seeded")
+    c = a + b
+    student.backward(c)
+    root, *got = student.define(read_grads)([c, a, b])
+    diagnose_nothing_flowed(root, got, diagnose)
     assert gradients_close(got, [1.0, 1.0]), "for a + b, a.grad and b.grad should both be 1.0"
     a, b = student.Value(x), student.Value(y)
     student.backward(a * b)
@@ -791,7 +803,9 @@ def call_grad_of(student, diagnose, source, xs):
     try:
         result = student.grad_of(fn, [float(x) for x in xs])
     except Exception as error:
-        if "'float' object" in str(error):
+        if re.search(GRAD_OF_WRONG_NAME, str(error)):
+            diagnose("grad-of-wrong-name")
+        elif "'float' object" in str(error) and backward_sound(student):  # not backward's own mistake
             diagnose("grad-of-floats")
         raise
     want = exact_gradient(source, xs)

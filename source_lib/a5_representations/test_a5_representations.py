@@ -14,6 +14,7 @@ shipped.
 """
 import json
 import math
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,6 +125,11 @@ def random_logits(rng, low=-5.0, high=5.0, min_len=2, max_len=30):
 
 def failed_with(error, *kinds):
     return any(f"{kind}" in str(error) for kind in kinds)
+
+
+# What Python says when a power is written the other way round, number ** Value: Value has no power with a Value as
+# the exponent.
+POWER_REVERSED = r"for \*\* or pow\(\): '(int|float)' and 'Value'"
 
 
 # ------------------------------------------------------------ Task A: tokens
@@ -247,8 +253,11 @@ def test_wrap_leaves_its_input_unchanged(student, rng, diagnose):
 
 # ------------------------------------------------------------ Task B: matrix, linear, embed
 
-def student_matrix(student, n_out, n_in, std, seed):
+def student_matrix(student, n_out, n_in, std, seed, diagnose=None):
     rows = student.matrix(n_out, n_in, std, student.define(seeded_random)(int(seed)))
+    if (diagnose and isinstance(rows, list) and all(isinstance(row, list) for row in rows)
+            and (len(rows) != n_out or any(len(row) != n_in for row in rows))):
+        diagnose("matrix-wrong-shape")
     assert isinstance(rows, list) and len(rows) == n_out, "matrix(n_out, n_in, ...) should be a list of n_out rows"
     assert all(isinstance(row, list) and len(row) == n_in for row in rows), \
         "every row of matrix(n_out, n_in, ...) should be a list of n_in Values"
@@ -260,11 +269,11 @@ def matrix_info(student, rows):
 
 
 @matrices
-def test_matrix_has_the_shape_and_holds_leaf_values(student, rng):
+def test_matrix_has_the_shape_and_holds_leaf_values(student, rng, diagnose):
     """matrix(n_out, n_in, std, rng) is n_out rows of n_in leaf Values."""
     for _ in range(2):
         n_out, n_in = int(rng.integers(1, 8)), int(rng.integers(1, 8))
-        rows = student_matrix(student, n_out, n_in, 0.5, rng.integers(1 << 30))
+        rows = student_matrix(student, n_out, n_in, 0.5, rng.integers(1 << 30), diagnose)
         info = matrix_info(student, rows)
         assert all(kind == "Value" for row in info for kind, *_ in row), "every entry should be a Value"
         assert all(kids == 0 for row in info for _, _, kids, _ in row), \
@@ -290,6 +299,8 @@ def test_matrix_is_gaussian_with_the_given_std(student, rng, diagnose):
     rows = student_matrix(student, 40, 50, std, rng.integers(1 << 30))
     numbers = np.array([[data for _, data, _, _ in row] for row in matrix_info(student, rows)], dtype=float)
     sample_std = float(numbers.std())
+    if np.all(numbers == std):
+        diagnose("matrix-gauss-arguments-swapped")
     assert abs(float(numbers.mean())) < 5 * std / math.sqrt(numbers.size), \
         "the entries should be drawn around mean 0"
     if abs(sample_std / std - 1) > 0.08:
@@ -320,6 +331,11 @@ def test_matrix_draws_from_the_rng_it_is_given(student, rng, diagnose):
     assert first != other, "different seeds should give different numbers"
 
 
+# What linear raises when it zips a row with W (a Value times a row: Value(list)) or takes its rows from x (zip of a
+# Value).
+LINEAR_ARGUMENTS_MIXED = r"float\(\) argument must be .*, not 'list'|'Value' object is not iterable"
+
+
 def linear_case(student, rng, n_out, n_in):
     w = rng.normal(size=(n_out, n_in))
     x = rng.normal(size=n_in)
@@ -334,7 +350,12 @@ def test_linear_matches_a_matrix_vector_product(student, rng, diagnose):
         n_in = n_out + int(rng.integers(1, 4)) * (1 if rng.random() < 0.5 else -1)
         n_in = max(1, n_in)
         w, x, W, xs = linear_case(student, rng, n_out, n_in)
-        result = student.linear(xs, W)
+        try:
+            result = student.linear(xs, W)
+        except StudentRaised as error:
+            if re.search(LINEAR_ARGUMENTS_MIXED, str(error)):
+                diagnose("linear-arguments-mixed")
+            raise
         if isinstance(result, (list, tuple)) and len(result) == n_in != n_out:
             diagnose("linear-transposed")
         numbers = value_data(student, result, "linear(x, W)", n_out, diagnose, "linear-cut-off")
@@ -427,6 +448,10 @@ def call_softmax(student, xs, diagnose, what):
             raise AssertionError(
                 f"softmax failed on {what}: math.exp overflows above about 709 and every exp underflows to 0 "
                 "below about -745; subtract the largest logit's .data from every logit before exp") from None
+        if failed_with(error, "NameError"):
+            diagnose("softmax-undefined-name")
+        elif re.search(POWER_REVERSED, str(error)):
+            diagnose("softmax-power-reversed")
         raise
 
 
@@ -442,6 +467,8 @@ def test_softmax_matches_the_formula(student, rng, diagnose):
     for _ in range(3):
         z = random_logits(rng)
         _, p = softmax_numbers(student, z, diagnose)
+        if not close(p, softmax(z)) and close(p, softmax([-zi for zi in z])):
+            diagnose("softmax-shift-reversed")
         assert close(p, softmax(z)), "softmax(z)_i should be e^z_i / sum_j e^z_j"
 
 
@@ -645,12 +672,37 @@ def rmsnorm_numbers(student, x, diagnose, eps=None):
     try:
         result = student.rmsnorm(xs) if eps is None else student.rmsnorm(xs, eps=eps)
     except StudentRaised as error:
+        if failed_with(error, "ZeroDivisionError") and mean_square_inverted(student):
+            diagnose("rmsnorm-mean-square-inverted")
+            raise AssertionError("rmsnorm divided by zero: the mean square is the sum of the squares divided by "
+                                 "len(x)") from None
         if failed_with(error, "ZeroDivisionError"):
             diagnose("rmsnorm-no-eps")
             raise AssertionError("rmsnorm divided by zero: add eps inside the square root, "
                                  "(mean(x^2) + eps) ** -0.5") from None
+        if re.search(POWER_REVERSED, str(error)):
+            diagnose("rmsnorm-power-reversed")
         raise
     return xs, value_data(student, result, "rmsnorm", len(x), diagnose, None)
+
+
+def inverted_mean_square(x, eps=1e-5):
+    """What rmsnorm gives with len(x) / sum of squares in place of the mean square."""
+    x = np.asarray(x, dtype=float)
+    return x * (1.0 / float(np.mean(x * x)) + eps) ** -0.5
+
+
+def mean_square_inverted(student):
+    """Whether the student's rmsnorm, on a vector it cannot divide by zero on, computes len(x) / sum of squares.
+
+    Asked only once rmsnorm has divided by zero, to tell that mistake from a missing eps.
+    """
+    probe = [1.0, -2.0, 2.0]
+    try:
+        got = value_data(student, student.rmsnorm(make_values(student, probe)), "rmsnorm", len(probe))
+    except (StudentRaised, AssertionError):
+        return False
+    return close(got, inverted_mean_square(probe), rel=1e-7)
 
 
 def diagnose_rmsnorm(x, got, eps, diagnose):
@@ -666,6 +718,8 @@ def diagnose_rmsnorm(x, got, eps, diagnose):
         diagnose("rmsnorm-subtracts-mean")
     elif close(got, x / math.sqrt(float(np.sum(x * x)) + eps), rel=1e-7):
         diagnose("rmsnorm-sum-not-mean")
+    elif ms > 0 and close(got, inverted_mean_square(x, eps), rel=1e-7):
+        diagnose("rmsnorm-mean-square-inverted")
 
 
 def random_vector(rng, scale_low=0.1, scale_high=10.0, min_len=2, max_len=20):
@@ -779,17 +833,33 @@ def bigram_number(student, table, tokens, diagnose):
         table = np.abs(table) + 0.5
         own = your_parts(student, table, tokens)
     rows = make_matrix(student, np.asarray(table).tolist())
-    loss = student.bigram_loss(rows, list(tokens))
-    got = scalar_data(student, loss, "bigram_loss")
     want = ref_bigram_loss(table, tokens)
+    try:
+        loss = student.bigram_loss(rows, list(tokens))
+    except StudentRaised as error:
+        if close(own.loss, want):
+            diagnose_bigram_error(error, diagnose)
+        raise
+    got = scalar_data(student, loss, "bigram_loss")
     pairs = len(tokens) - 1
     if close(own.loss, want) and not close(got, want):
-        if pairs > 1 and close(got, want * pairs):
+        if pairs > 1 and (close(got, want * pairs) or close(got, want * pairs * pairs)):
             diagnose("bigram-sum-not-mean")
         elif close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[:-1]])) or \
                 close(got, np.mean([ref_cross_entropy(table[t], t) for t in tokens[1:]])):
             diagnose("bigram-predicts-itself")
+        elif pairs > 1 and (close(got, ref_bigram_loss(table, tokens[:-1]))
+                            or close(got, ref_bigram_loss(table, tokens[1:]))):
+            diagnose("bigram-pairs-off-by-one")
     return table, rows, loss, got, own
+
+
+def diagnose_bigram_error(error, diagnose):
+    """The symptom of what bigram_loss raised where its embed and cross_entropy are sound, if it is a known one."""
+    if failed_with(error, "IndexError", "ZeroDivisionError"):  # a pair past the end, or no pair at all
+        diagnose("bigram-pairs-off-by-one")
+    elif re.search(r"'int' object is not (iterable|subscriptable)", str(error)):  # a token where a row belongs
+        diagnose("bigram-arguments-swapped")
 
 
 @bigram_checkpoint
