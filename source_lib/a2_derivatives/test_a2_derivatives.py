@@ -58,7 +58,7 @@ def real(compute):
         value = compute()
     except (ArithmeticError, ValueError):
         return None
-    return float(value) if is_number(value) and not isinstance(value, bool) else None
+    return float(value) if is_number(value) else None
 
 
 def trusted_derivatives(student, root, inputs):
