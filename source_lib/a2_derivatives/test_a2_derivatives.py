@@ -11,6 +11,7 @@ import math
 
 import pytest
 
+from autograder.sandbox import StudentRaised
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.trusted import close, distinct_pair, exact_gradient, is_number, is_value, signed
 
@@ -41,6 +42,23 @@ def entries(result, count, call, diagnose):
         f"{call} should return {count} entr{'y' if count == 1 else 'ies'}: one per Value input of the operation"
     assert all(is_number(v) for v in result), f"{call} should hold plain numbers (floats)"
     return result
+
+
+def diagnose_one_of(diagnose, got, want, patterns):
+    """Records the symptom of the one wrong pattern `got` matches; none when two fit (or the pattern is right)."""
+    fits = {symptom for symptom, value in patterns
+            if is_number(value) and exact(got, value) and not exact(value, want)}
+    if len(fits) == 1:
+        diagnose(fits.pop())
+
+
+def real(compute):
+    """compute() as a float, or None where it fails or is not a real number (a pattern that cannot apply)."""
+    try:
+        value = compute()
+    except (ArithmeticError, ValueError):
+        return None
+    return float(value) if is_number(value) else None
 
 
 def trusted_derivatives(student, root, inputs):
@@ -90,6 +108,8 @@ def test_d_mul_is_the_other_factor(student, rng, diagnose):
         got = entries(student.d_mul(x, y), 2, "d_mul(a, b)", diagnose)
         if exact(got[0], x) and exact(got[1], y):
             diagnose("mul-not-swapped")
+        if exact(got[0], got[1]) and (exact(got[0], x) or exact(got[0], y)):
+            diagnose("mul-same-factor")
         assert exact(got[0], y), "the first entry of d_mul(a, b), the rate for a, should be the other factor b"
         assert exact(got[1], x), "the second entry of d_mul(a, b), the rate for b, should be a"
 
@@ -97,17 +117,22 @@ def test_d_mul_is_the_other_factor(student, rng, diagnose):
 def check_pow(student, diagnose, x, n):
     got = entries(student.d_pow(x, n), 1, "d_pow(a, n)", diagnose)[0]
     want = n * x ** (n - 1)
-    if n != 1 and exact(got, x ** (n - 1)):
-        diagnose("pow-forgets-n")
-    if exact(got, n * x ** n) and not exact(want, n * x ** n):
-        diagnose("pow-keeps-exponent")
+    diagnose_one_of(diagnose, got, want, [
+        ("pow-forgets-n", real(lambda: x ** (n - 1))),
+        ("pow-keeps-exponent", real(lambda: n * x ** n)),
+        ("pow-exponent-reversed", real(lambda: n * x ** (1 - n))),
+        *(("pow-mixes-a-and-n", real(mixed)) for mixed in (lambda: x * x ** (n - 1), lambda: n * n ** (n - 1),
+                                                           lambda: n * x ** (x - 1))),
+        # (n - 1) ** a for n = 1 or 2 is the constant 0 or 1, which other mistakes give too
+        ("pow-mixes-a-and-n", real(lambda: n * (n - 1) ** x) if n not in (1, 2) else None),
+    ])
     assert exact(got, want), "d_pow(a, n) should be the power rule n * a ** (n - 1)"
 
 
 @atomic
 def test_d_pow_integer_exponents(student, rng, diagnose):
     """d_pow(a, n) follows the power rule for integer exponents, positive and negative, and any a != 0."""
-    for n in (2, 3, 4, -1, -2, int(rng.integers(5, 8))):
+    for n in (3, 2, 4, -1, -2, int(rng.integers(5, 8))):  # 3 first: at n = 2 some mistakes give a constant
         check_pow(student, diagnose, signed(rng, 0.5, 3.0), n)
 
 
@@ -135,6 +160,8 @@ def test_d_log_is_one_over_a(student, rng, diagnose):
         got = entries(student.d_log(x), 1, "d_log(a)", diagnose)[0]
         if exact(got, math.log(x)):
             diagnose("log-rule-is-log")
+        elif exact(got, x) and not exact(x, 1.0 / x):
+            diagnose("log-rule-is-input")
         assert exact(got, 1.0 / x), "d_log(a) should be the slope of the natural log, 1 / a"
 
 
@@ -186,6 +213,17 @@ SMOOTH = [  # (source, exact derivative, sampler); |f''| >= 4 and |f| <= 10 wher
 ]
 
 
+def mixed_up_differences(f, x, h):
+    """The central difference with x and h in each other's place somewhere (f(x + x), f(h - x), / (2 * x), ...)."""
+    found = []
+    for right in (x + h, h + h, x + x):
+        for left in (x - h, h - h, x - x, h - x):
+            for step in (h, x):
+                if (right, left, step) != (x + h, x - h, h):
+                    found.append(real(lambda right=right, left=left, step=step: (f(right) - f(left)) / (2 * step)))
+    return [value for value in found if value is not None]
+
+
 def diagnose_difference(diagnose, f, x, h, got, exact_derivative):
     """Records which wrong difference formula a result matches, if any."""
     forward = (f(x + h) - f(x)) / h
@@ -197,6 +235,29 @@ def diagnose_difference(diagnose, f, x, h, got, exact_derivative):
         diagnose("central-over-h")
     elif close(got, exact_derivative, rel=1e-7) and not close(central, exact_derivative, rel=1e-7):
         diagnose("numerical-ignores-h")
+    elif close(got, 0.0) or close(got, (f(x + h) + f(x - h)) / (2 * h)):
+        return  # one point twice, or + for -: mistakes no message names, which look like a mix-up when f is odd
+    elif close(got, -central) and not close(central, 0.0, abs_tol=1e-9):
+        diagnose("numerical-sign")
+    elif central != 0 and close(got, 1 / central) and not close(central * central, 1.0):
+        diagnose("numerical-upside-down")
+    elif any(close(got, mixed) for mixed in mixed_up_differences(f, x, h) if not close(mixed, central)):
+        diagnose("numerical-mixed-names")
+
+
+MIXED_UP_PARAMETERS = ("'float' object is not callable", "'int' object is not callable", "'function' and ",
+                       " and 'function'")
+
+
+def numerical_derivative_of(student, diagnose, *args, **kwargs):
+    """The student's numerical_derivative(*args, **kwargs); calling a number or adding a function is a mix-up of
+    the parameters f, x and h."""
+    try:
+        return student.numerical_derivative(*args, **kwargs)
+    except StudentRaised as error:
+        if "TypeError" in str(error) and any(text in str(error) for text in MIXED_UP_PARAMETERS):
+            diagnose("numerical-mixed-names")
+        raise
 
 
 @tools
@@ -205,7 +266,7 @@ def test_numerical_derivative_is_accurate_with_the_default_h(student, rng, diagn
     for source, derivative, sample in SMOOTH:
         f = eval(source, {})
         x = sample(rng)
-        got = student.numerical_derivative(student.evaluate(source), x)
+        got = numerical_derivative_of(student, diagnose, student.evaluate(source), x)
         assert is_number(got), "numerical_derivative should return a float"
         diagnose_difference(diagnose, f, x, 1e-6, got, derivative(x))
         assert abs(got - derivative(x)) < 1e-7, \
@@ -220,7 +281,8 @@ def test_numerical_derivative_uses_the_h_it_is_given(student, rng, diagnose):
     handle = student.evaluate(source)
     for h, by_name in [(0.1, True), (0.05, False), (float(rng.uniform(0.01, 0.2)), True)]:
         x = float(rng.uniform(-2.0, 2.0))
-        got = student.numerical_derivative(handle, x, h=h) if by_name else student.numerical_derivative(handle, x, h)
+        got = (numerical_derivative_of(student, diagnose, handle, x, h=h) if by_name
+               else numerical_derivative_of(student, diagnose, handle, x, h))
         assert is_number(got), "numerical_derivative should return a float"
         diagnose_difference(diagnose, f, x, h, got, 3 * x ** 2 - 2)
         assert close(got, (f(x + h) - f(x - h)) / (2 * h)), \
@@ -233,7 +295,7 @@ def test_numerical_derivative_on_a_notebook_function(student, rng, diagnose):
     cube = student.cube
     for _ in range(2):
         x = float(rng.uniform(1.0, 2.0))
-        got = student.numerical_derivative(cube, x)
+        got = numerical_derivative_of(student, diagnose, cube, x)
         assert is_number(got), "numerical_derivative should return a float"
         diagnose_difference(diagnose, lambda t: t ** 3, x, 1e-6, got, 3 * x ** 2)
         assert abs(got - 3 * x ** 2) < 1e-7, "numerical_derivative(cube, x) is not accurate enough"
@@ -247,7 +309,7 @@ def test_numerical_derivative_is_exact_for_a_parabola(student, rng, diagnose):
     handle = student.evaluate(source)
     for h in (0.5, 0.25):
         x = float(rng.uniform(-3.0, 3.0))
-        got = student.numerical_derivative(handle, x, h)
+        got = numerical_derivative_of(student, diagnose, handle, x, h)
         assert is_number(got), "numerical_derivative should return a float"
         diagnose_difference(diagnose, f, x, h, got, 5 * x - 1)
         assert close(got, 5 * x - 1, rel=1e-9, abs_tol=1e-9), \
@@ -256,6 +318,23 @@ def test_numerical_derivative_is_exact_for_a_parabola(student, rng, diagnose):
 
 def trusted_relative_error(a, b):
     return abs(a - b) / max(1e-12, abs(a) + abs(b))
+
+
+def diagnose_relative_error(diagnose, a, b, got):
+    """Records which wrong version of relative_error a result matches, if any."""
+    want = trusted_relative_error(a, b)
+    if got < 0:
+        diagnose("relative-error-signed")
+    elif want != 0 and close(got, 1 / want) and not close(want, 1.0):
+        diagnose("relative-error-upside-down")
+
+
+def diagnose_mixed_up_relative_error(diagnose, a, b, got):
+    """Records a relative_error with a in the place of b or the reverse (|a - a|, |b| + |b|); for a random pair
+    only, where no other mistake gives the same number."""
+    mixed_up = [0.0, abs(a - b) / max(1e-12, 2 * abs(a)), abs(a - b) / max(1e-12, 2 * abs(b))]
+    if any(close(got, value, rel=1e-12, abs_tol=1e-15) for value in mixed_up):
+        diagnose("relative-error-mixed-names")
 
 
 @tools
@@ -268,8 +347,7 @@ def test_relative_error_formula(student, rng, diagnose):
     for a, b in pairs:
         got = student.relative_error(a, b)
         assert is_number(got), "relative_error should return a float"
-        if got < 0:
-            diagnose("relative-error-signed")
+        diagnose_relative_error(diagnose, a, b, got)
         assert close(got, trusted_relative_error(a, b), rel=1e-12, abs_tol=1e-15), \
             "relative_error(a, b) should be |a - b| / max(1e-12, |a| + |b|)"
 
@@ -283,6 +361,8 @@ def test_relative_error_is_symmetric_and_scale_free(student, rng, diagnose):
     assert is_number(ab) and is_number(ba) and is_number(scaled), "relative_error should return a float"
     if ab < 0 or ba < 0:
         diagnose("relative-error-signed")
+    diagnose_mixed_up_relative_error(diagnose, a, b, ab)
+    diagnose_mixed_up_relative_error(diagnose, b, a, ba)
     assert close(ab, ba, rel=1e-12), "relative_error(a, b) and relative_error(b, a) should be equal"
     assert close(ab, scaled, rel=1e-9), "relative_error should not change when both numbers are scaled"
     same = student.relative_error(a, a)
@@ -293,7 +373,8 @@ def test_relative_error_is_symmetric_and_scale_free(student, rng, diagnose):
 def test_relative_error_at_zero_and_tiny_numbers(student, rng, diagnose):
     """relative_error(0, 0) is 0.0, and tiny numbers are compared against the floor 1e-12."""
     tiny = float(rng.uniform(1e-15, 5e-13))
-    for a, b in [(0.0, 0.0), (tiny, 0.0), (0.0, -tiny), (tiny, -tiny / 2)]:
+    # (0, 0) last: an upside-down formula fails there too, and the tiny pairs tell it from a missing guard
+    for a, b in [(tiny, 0.0), (0.0, -tiny), (tiny, -tiny / 2), (0.0, 0.0)]:
         try:
             got = student.relative_error(a, b)
         except Exception as error:
@@ -334,6 +415,7 @@ def test_d_div_first_entry(student, rng, diagnose):
     for _ in range(4):
         x, y = distinct_pair(rng)
         got = entries(student.d_div(x, y), 2, "d_div(a, b)", diagnose)
+        diagnose_one_of(diagnose, got[0], 1 / y, [("div-upside-down", y), ("div-mixes-a-and-b", 1 / x)])
         diagnose_numerical(diagnose, got[0], 1 / y)
         assert exact(got[0], 1 / y), "the first entry of d_div(a, b) should be the rate for a, 1 / b"
 
@@ -345,10 +427,12 @@ def test_d_div_second_entry(student, rng, diagnose):
         x, y = distinct_pair(rng)
         got = entries(student.d_div(x, y), 2, "d_div(a, b)", diagnose)
         want = -x / y ** 2
-        if exact(got[1], -want):
-            diagnose("div-sign")
-        elif exact(got[1], -x / y) or exact(got[1], -1 / y ** 2) or exact(got[1], x / y) or exact(got[1], 1 / y ** 2):
-            diagnose("div-power-rule")
+        diagnose_one_of(diagnose, got[1], want, [
+            ("div-sign", -want),
+            *(("div-power-rule", value) for value in (-x / y, -1 / y ** 2, x / y, 1 / y ** 2, -x / 2 ** y)),
+            ("div-upside-down", y ** 2 / -x),
+            *(("div-mixes-a-and-b", value) for value in (-1 / y, -1 / x)),
+        ])
         diagnose_numerical(diagnose, got[1], want)
         assert exact(got[1], want), "the second entry of d_div(a, b), the rate for b, is wrong: check sign and power"
 
@@ -356,8 +440,8 @@ def test_d_div_second_entry(student, rng, diagnose):
 def check_tanh(student, diagnose, x):
     got = entries(student.d_tanh(x), 1, "d_tanh(a)", diagnose)[0]
     want = 1 - math.tanh(x) ** 2
-    if not exact(want, 1 - x ** 2) and exact(got, 1 - x ** 2):
-        diagnose("tanh-rule-on-input")
+    diagnose_one_of(diagnose, got, want, [("tanh-rule-on-input", 1 - x ** 2), ("tanh-sign", -want),
+                                          ("tanh-square", 1 - 2 ** math.tanh(x))])
     diagnose_numerical(diagnose, got, want)
     assert exact(got, want), "d_tanh(a) is not the exact derivative of tanh at a"
 

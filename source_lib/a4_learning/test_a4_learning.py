@@ -27,7 +27,7 @@ from autograder.suite.student_side import (
     set_grads,
     squared_distance,
 )
-from autograder.suite.trusted import close, is_number, is_value, signed
+from autograder.suite.trusted import Dual, close, is_number, is_value, signed
 
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
@@ -52,12 +52,26 @@ def mean_squared(preds, targets):
     return sum((p - t) ** 2 for p, t in zip(preds, targets, strict=True)) / len(preds)
 
 
+def diagnose_mse_value(diagnose, got, preds, targets):
+    """Records which wrong version of the mean squared error the loss's value matches, if any."""
+    want = mean_squared(preds, targets)
+    if close(got, want):
+        return
+    if len(preds) > 1 and close(got, want * len(preds)):
+        diagnose("mse-sum-not-mean")
+    elif got == 0:
+        diagnose("mse-error-is-zero")
+    elif close(got, 1 / want):
+        diagnose("mse-upside-down")
+
+
 def check_mse_number(student, loss, preds, targets, diagnose):
+    if is_number(loss):
+        diagnose_mse_value(diagnose, loss, preds, targets)
     assert is_value(student, loss), "mse_loss should return one Value node, not a float or a list"
     got = loss.data
     want = mean_squared(preds, targets)
-    if len(preds) > 1 and close(got, want * len(preds)):
-        diagnose("mse-sum-not-mean")
+    diagnose_mse_value(diagnose, got, preds, targets)
     assert close(got, want), "mse_loss has the wrong value: it should be the mean of (pred - target) ** 2"
 
 
@@ -91,7 +105,7 @@ def test_mse_gradients_reach_every_prediction(student, rng, diagnose):
     grads = student.define(read_grads)(pred_values)
     n = len(preds)
     want = [2 * (p - t) / n for p, t in zip(preds, targets, strict=True)]
-    if all(g == 0 for g in grads if is_number(g)):
+    if all(g == 0 for g in grads if is_number(g)) and close(loss.data, mean_squared(preds, targets)):
         diagnose("mse-detached")
     elif close(grads, [w * n for w in want], rel=1e-7):
         diagnose("mse-sum-not-mean")
@@ -115,7 +129,7 @@ def test_mse_gradients_reach_the_parameters_of_a_model(student, rng, diagnose):
     want_w = sum(2 * e * x for e, x in zip(errors, xs, strict=True)) / len(xs)
     want_b = sum(2 * e for e in errors) / len(xs)
     got_w, got_b = student.define(read_grads)([w, b])
-    if got_w == 0 and got_b == 0:
+    if got_w == 0 and got_b == 0 and close(loss.data, sum(e * e for e in errors) / len(xs)):
         diagnose("mse-detached")
     assert close(got_w, want_w, rel=1e-7, abs_tol=1e-9) and close(got_b, want_b, rel=1e-7, abs_tol=1e-9), \
         "the gradients of a model's parameters through mse_loss are wrong"
@@ -151,6 +165,8 @@ def check_sgd(student, params, start, grads, lr, diagnose):
     got = student.define(read_data)(params)
     if close(got, sgd_reference(start, grads, -lr)):
         diagnose("sgd-sign-flipped")
+    elif close(got, [lr * g for g in grads]):
+        diagnose("sgd-overwrites")
     elif got == start:
         diagnose("sgd-not-in-place")
     assert close(got, sgd_reference(start, grads, lr)), \
@@ -210,7 +226,7 @@ def test_sgd_zero_gradient_or_zero_lr_changes_nothing(student, rng):
 
 
 @sgd
-def test_sgd_lowers_a_loss(student, rng, diagnose):
+def test_sgd_lowers_a_loss(student, rng):
     """Twenty steps of zero_grad, backward and sgd_step on a quadratic loss lower it at every step."""
     targets = [signed(rng, 0.5, 2.0) for _ in range(3)]
     params = student.define(as_values)([0.0, 0.0, 0.0])
@@ -222,31 +238,55 @@ def test_sgd_lowers_a_loss(student, rng, diagnose):
         student.backward(loss)
         losses.append(loss.data)
         student.sgd_step(params, 0.1)
-    if losses[-1] > losses[0]:
-        diagnose("sgd-sign-flipped")
     assert all(is_number(x) for x in losses) and all(b < a for a, b in pairwise(losses)), \
         "gradient descent with a small learning rate should lower this loss at every step"
 
 
 # ------------------------------------------------------------ Task C: fit_line
 
-def fit_line_reference(xs, ys, steps, lr, zero_grads=True):
-    """Plain-float gradient descent on the mean squared error of y = w x + b, from w = b = 0."""
-    w = b = 0.0
-    grad_w = grad_b = 0.0
-    n = len(xs)
-    losses = []
+def line(w, b, x):
+    return w * x + b
+
+
+def fit_line_reference(xs, ys, steps, lr, zeroed=(0, 1), updated=(0, 1), predict=line):
+    """Plain-float gradient descent on the mean squared error of y = w x + b, from w = b = 0.
+
+    The gradients are exact, by forward mode. Other arguments are the known
+    mistakes, for diagnosis: `zeroed` lists the parameters (0 for w, 1 for b)
+    whose gradient is zeroed before each backward (backward adds into the
+    others), `updated` the parameters sgd_step is given, `predict` the model.
+    """
+    params, grads, losses = [0.0, 0.0], [0.0, 0.0], []
     for _ in range(steps):
-        errors = [w * x + b - y for x, y in zip(xs, ys, strict=True)]
-        losses.append(sum(e * e for e in errors) / n)
-        step_w = sum(2 * e * x for e, x in zip(errors, xs, strict=True)) / n
-        step_b = sum(2 * e for e in errors) / n
-        if zero_grads:
-            grad_w, grad_b = step_w, step_b
-        else:  # backward keeps adding into grad
-            grad_w, grad_b = grad_w + step_w, grad_b + step_b
-        w, b = w - lr * grad_w, b - lr * grad_b
-    return w, b, losses
+        for i in range(2):
+            seeded = [Dual(p, 1.0 if j == i else 0.0) for j, p in enumerate(params)]
+            loss = sum(((predict(*seeded, x) - y) ** 2 for x, y in zip(xs, ys, strict=True)), Dual(0.0)) / len(xs)
+            grads[i] = loss.der + (0.0 if i in zeroed else grads[i])
+        losses.append(loss.val)
+        for i in updated:
+            params[i] -= lr * grads[i]
+    return params[0], params[1], losses
+
+
+FIT_SLIPS = [  # (symptom, what fit_line did instead: fit_line_reference's arguments)
+    ("fit-grads-not-zeroed", {"zeroed": ()}),
+    *(("fit-zeroes-one-parameter", {"zeroed": (i,)}) for i in (0, 1)),
+    *(("fit-updates-one-parameter", {"updated": (i, i)}) for i in (0, 1)),
+    *(("fit-model-mixed-up", {"predict": predict}) for predict in (
+        lambda w, b, x: b * x + b, lambda w, b, x: x * x + b, lambda w, b, x: w * b + b,
+        lambda w, b, x: w * w + b, lambda w, b, x: w * x + w, lambda w, b, x: w * x + x)),
+    ("fit-data-mixed-up", {"inputs": "ys"}),
+    ("fit-data-mixed-up", {"targets": "xs"}),
+]
+
+
+def fit_slip_run(xs, ys, steps, lr, inputs="xs", targets="ys", **slip):
+    """The run of fit_line with one slip; None when it overflows (diverges beyond floats)."""
+    data = {"xs": xs, "ys": ys}
+    try:
+        return fit_line_reference(data[inputs], data[targets], steps, lr, **slip)
+    except OverflowError:
+        return None
 
 
 def replay_fit_line(student, xs, ys, steps, lr):
@@ -356,13 +396,37 @@ def loss_and_update_sound(student):
         return False
 
 
+def diagnose_losses_count(diagnose, got, xs, ys, steps, lr):
+    """Records why fit_line returned other than one loss per step: losses kept from earlier calls, or a loop
+    that does not run steps times or does not append."""
+    losses = got[2]
+    if len(losses) > steps and fit_agrees(losses[-steps:], fit_line_reference(xs, ys, steps, lr)[2]):
+        diagnose("fit-losses-kept")
+    elif len(losses) in (0, steps - 1, steps + 1):
+        diagnose("fit-losses-per-step")
+
+
 def diagnose_fit(student, diagnose, got, xs, ys, steps, lr):
+    """Names the mistake in fit_line's loop that gives exactly this run, if mse_loss and sgd_step are sound."""
     w, b, losses = got
-    piled_up = fit_line_reference(xs, ys, steps, lr, zero_grads=False)
-    if steps > 1 and same_fit(got, piled_up) and loss_and_update_sound(student):
-        diagnose("fit-grads-not-zeroed")
-    elif steps > 1 and w == 0 and b == 0 and len(set(losses)) == 1 and loss_and_update_sound(student):
-        diagnose("fit-zeroed-before-update")
+    right = fit_line_reference(xs, ys, steps, lr)
+    if len(losses) != steps:
+        diagnose_losses_count(diagnose, got, xs, ys, steps, lr)
+        return
+    if same_fit(got, right):
+        return
+    fits = set()
+    for symptom, slip in FIT_SLIPS:
+        run = fit_slip_run(xs, ys, steps, lr, **slip)
+        if run is not None and same_fit(got, run) and not same_fit(right, run):
+            fits.add(symptom)
+    if steps > 1 and w == 0 and b == 0 and len(set(losses)) == 1:
+        fits.add("fit-parameters-never-move")
+    if fit_agrees(losses, right[2]) and any(fit_agrees(got[:2], pair) for pair in
+                                            [(right[1], right[1]), (right[0], right[0]), (right[1], right[0])]):
+        fits.add("fit-returns-mixed-up")
+    if len(fits) == 1 and loss_and_update_sound(student):
+        diagnose(fits.pop())
 
 
 def check_fit_line(student, diagnose, xs, ys, steps, lr, zeroing=""):
@@ -376,11 +440,20 @@ def check_fit_line(student, diagnose, xs, ys, steps, lr, zeroing=""):
 
 
 @fit
-def test_fit_line_returns_w_b_and_one_loss_per_step(student, rng):
+def test_fit_line_returns_w_b_and_one_loss_per_step(student, rng, diagnose):
     """fit_line returns (w, b, losses): two floats and one float per step."""
     xs, ys = line_data(rng, 6)
     steps = int(rng.integers(3, 12))
-    _, _, losses = run_fit_line(student, xs, ys, steps, 0.05)
+    try:
+        got = run_fit_line(student, xs, ys, steps, 0.05)
+    except StudentRaised as error:
+        if re.search(r"AttributeError: '(float|int)' object has no attribute '(grad|data)'", str(error)) \
+                and loss_and_update_sound(student):  # else the number may be a loss from a broken mse_loss
+            diagnose("fit-number-as-parameter")
+        raise
+    losses = got[2]
+    if len(losses) != steps:
+        diagnose_losses_count(diagnose, got, xs, ys, steps, 0.05)
     assert len(losses) == steps, "fit_line should record exactly one loss per step"
 
 
@@ -461,13 +534,114 @@ FLAVOURS = [  # (reference flavour, symptom)
 ]
 
 
+# One parameter's Adam step line by line, as the notebook writes it (the v line sees the new m, as in the code).
+ADAM_LINES = {
+    "m": lambda m, v, g, b1, b2: b1 * m + (1 - b1) * g,
+    "v": lambda m, v, g, b1, b2: b2 * v + (1 - b2) * g ** 2,
+    "m_hat": lambda m, v, t, b1, b2: m / (1 - b1 ** t),
+    "v_hat": lambda m, v, t, b1, b2: v / (1 - b2 ** t),
+    "p": lambda p, m_hat, v_hat, lr, eps: p - lr * m_hat / (v_hat ** 0.5 + eps),
+}
+
+ADAM_SLIPS = [  # (symptom, the one line written wrongly)
+    *(("adam-moments-mixed-up", {line: slip}) for line, slip in [
+        ("m", lambda m, v, g, b1, b2: b2 * m + (1 - b1) * g),
+        ("m", lambda m, v, g, b1, b2: b1 * m + (1 - b2) * g),
+        ("m", lambda m, v, g, b1, b2: b1 * v + (1 - b1) * g),
+        ("v", lambda m, v, g, b1, b2: b1 * v + (1 - b2) * g ** 2),
+        ("v", lambda m, v, g, b1, b2: b2 * v + (1 - b1) * g ** 2),
+        ("v", lambda m, v, g, b1, b2: b2 * m + (1 - b2) * g ** 2),
+        ("m_hat", lambda m, v, t, b1, b2: v / (1 - b1 ** t)),
+        ("m_hat", lambda m, v, t, b1, b2: m / (1 - b2 ** t)),
+        ("v_hat", lambda m, v, t, b1, b2: m / (1 - b2 ** t)),
+        ("v_hat", lambda m, v, t, b1, b2: v / (1 - b1 ** t)),
+        ("p", lambda p, m_hat, v_hat, lr, eps: p - lr * v_hat / (v_hat ** 0.5 + eps)),
+        ("p", lambda p, m_hat, v_hat, lr, eps: p - lr * m_hat / (m_hat ** 0.5 + eps)),
+    ]),
+    *(("adam-sign-flipped", {line: slip}) for line, slip in [
+        ("m", lambda m, v, g, b1, b2: b1 * m + (b1 - 1) * g),
+        ("v", lambda m, v, g, b1, b2: b2 * v + (b2 - 1) * g ** 2),
+        ("m_hat", lambda m, v, t, b1, b2: m / (b1 ** t - 1)),
+        ("v_hat", lambda m, v, t, b1, b2: v / (b2 ** t - 1)),
+    ]),
+    *(("adam-upside-down", {line: slip}) for line, slip in [
+        ("m_hat", lambda m, v, t, b1, b2: (1 - b1 ** t) / m),
+        ("v_hat", lambda m, v, t, b1, b2: (1 - b2 ** t) / v),
+        ("p", lambda p, m_hat, v_hat, lr, eps: p - (v_hat ** 0.5 + eps) / (lr * m_hat)),
+    ]),
+    *(("adam-power-swapped", {line: slip}) for line, slip in [
+        ("v", lambda m, v, g, b1, b2: b2 * v + (1 - b2) * 2 ** g),
+        ("m_hat", lambda m, v, t, b1, b2: m / (1 - t ** b1)),
+        ("v_hat", lambda m, v, t, b1, b2: v / (1 - t ** b2)),
+        ("p", lambda p, m_hat, v_hat, lr, eps: p - lr * m_hat / (0.5 ** v_hat + eps)),
+    ]),
+    *(("adam-moments-mixed-up", {"moments": slip}) for slip in [  # one moment's line writes into the other
+        lambda m, v, g, b1, b2: (m, b2 * (b1 * m + (1 - b1) * g) + (1 - b2) * g ** 2),
+        lambda m, v, g, b1, b2: (b2 * v + (1 - b2) * g ** 2, v),
+    ]),
+    ("adam-update-overwrites", {"p": lambda p, m_hat, v_hat, lr, eps: lr * m_hat / (v_hat ** 0.5 + eps)}),
+]
+
+
+def right_moments(m, v, g, b1, b2, line=ADAM_LINES):
+    m = line["m"](m, v, g, b1, b2)
+    return m, line["v"](m, v, g, b1, b2)
+
+
+def adam_slipped(data, grads, m, v, step, lr, slip, beta1=BETA1, beta2=BETA2, eps=EPS):
+    """One Adam step with one line written as `slip` says: (data, m, v), or None where it fails.
+
+    A parameter can come out complex (the square root of a negative v_hat), as it does in the student's process.
+    """
+    line = {**ADAM_LINES, **slip}
+    moments = slip.get("moments", lambda *args: right_moments(*args, line=line))
+    found = [], [], []
+    try:
+        for p, g, m_old, v_old in zip(data, grads, m, v, strict=True):
+            m_new, v_new = moments(m_old, v_old, g, beta1, beta2)
+            m_hat = line["m_hat"](m_new, v_new, step + 1, beta1, beta2)
+            v_hat = line["v_hat"](m_new, v_new, step + 1, beta1, beta2)
+            for column, value in zip(found, (line["p"](p, m_hat, v_hat, lr, eps), m_new, v_new), strict=True):
+                column.append(value)
+    except (ArithmeticError, ValueError):
+        return None
+    return found if all(is_number(x) for column in found[1:] for x in column) else None
+
+
+def same_step(got, run):
+    """Whether adam_step's (data, m, v) is this run: close numbers, and no number where the run is not real
+    (a run with no real parameter at all says too little to name a slip)."""
+    return any(is_number(x) for x in run[0]) and all(
+        isinstance(g, list) and len(g) == len(r) and
+        all(close(a, b) if is_number(b) else not is_number(a) for a, b in zip(g, r, strict=True))
+        for g, r in zip(got, run, strict=True))
+
+
+def diagnose_adam_slip(diagnose, got, right, start, grads, m0, v0, step, lr, **constants):
+    """Records the symptom of the slip that gives exactly what adam_step gave; none when slips of two kinds do."""
+    fits = set()
+    for symptom, slip in ADAM_SLIPS:
+        run = adam_slipped(start, grads, m0, v0, step, lr, slip, **constants)
+        if run is not None and same_step(got, run) and not same_step(right, run):
+            fits.add(symptom)
+    if len(fits) == 1:
+        diagnose(fits.pop())
+
+
+INDEX_SLIPS = ("object is not subscriptable", "object does not support item assignment",
+               "list indices must be integers")
+
+
 def call_adam(student, diagnose, *args, **kwargs):
-    """Calls adam_step; a division by zero at step 0 is the off-by-one bias correction."""
+    """Calls adam_step; indexing a number or indexing by a list, or a missing m_hat or v_hat, names a mix-up."""
     try:
         student.adam_step(*args, **kwargs)
-    except Exception as error:
-        if "ZeroDivisionError" in str(error):
-            diagnose("adam-step-off-by-one")
+    except StudentRaised as error:
+        text = str(error)
+        if ("TypeError" in text and any(slip in text for slip in INDEX_SLIPS)) or "name 'i' is not defined" in text:
+            diagnose("adam-index-mixed-up")
+        elif ("UnboundLocalError" in text or "NameError" in text) and ("'m_hat'" in text or "'v_hat'" in text):
+            diagnose("adam-moments-mixed-up")
         raise
 
 
@@ -494,6 +668,10 @@ def check_adam(student, diagnose, params, moments, start, grads, m0, v0, step, l
                 diagnose(symptom)
         if constants and close(got_data, adam_reference(start, grads, m0, v0, step, lr)[0]):
             diagnose("adam-ignores-arguments")
+    if step > 0 and not (close(got_m, want_m) and close(got_v, want_v) and close(got_data, want_data)):
+        # at step 0 m_hat is grad and v_hat grad ** 2 exactly, and too many slips agree there
+        diagnose_adam_slip(diagnose, (got_data, got_m, got_v), (want_data, want_m, want_v), start, grads, m0, v0,
+                           step, lr, **constants)
     assert close(got_m, want_m), \
         "after adam_step, m should hold beta1 * m + (1 - beta1) * grad for every parameter (changed in place)"
     assert close(got_v, want_v), \
@@ -665,6 +843,10 @@ def check_decay(student, lr, step, num_steps, diagnose):
             diagnose("decay-off-by-one")
         elif close(got, lr * step / num_steps):
             diagnose("decay-reversed")
+        elif close(got, -want):
+            diagnose("decay-sign")
+        elif step > 0 and close(got, lr * (1 - num_steps / step)):
+            diagnose("decay-fraction-upside-down")
     assert close(got, want), "linear_decay should be lr * (1 - step / num_steps), with step counted from 0"
 
 
@@ -696,7 +878,7 @@ def test_linear_decay_falls_steadily(student, rng, diagnose):
     rates = [student.linear_decay(lr, step, num_steps) for step in range(num_steps)]
     assert all(is_number(r) for r in rates), "linear_decay should return a plain number (a float)"
     drops = [a - b for a, b in pairwise(rates)]
-    if all(d < 0 for d in drops):
+    if all(d < 0 for d in drops) and all(r >= 0 for r in rates):
         diagnose("decay-reversed")
     assert all(math.isclose(d, lr / num_steps, rel_tol=1e-6) for d in drops), \
         "the learning rate should fall by lr / num_steps at every step"
