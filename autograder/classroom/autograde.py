@@ -51,7 +51,7 @@ from ..cluster import ONE_AT_A_TIME, HandedIn, KitSlice, run_on_cluster
 from ..course import Assignment, CourseError, cached_assignment, load_assignment
 from ..grading import grade_program, zero_result
 from ..hidden_inputs import HiddenInputs, hidden_inputs
-from ..restore import read_release
+from ..restore import CELL_TYPES, read_release
 from ..submission import SubmissionError, read_submission
 from .config import load_config
 from .notebook import cell_comments, cell_grades, record_result
@@ -119,13 +119,13 @@ def plainly_readable(notebook) -> bool:
             not isinstance(output.get("text", ""), list) or strings(output["text"]))
 
     def cell_ok(cell) -> bool:
-        return (isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
+        if not (isinstance(cell, dict) and cell.get("cell_type") in CELL_TYPES
                 and isinstance(cell.get("id", ""), str)  # nbformat's repair of repeated ids needs them hashable
-                and isinstance(cell.get("metadata"), dict) and strings(cell.get("source", ""))
-                and isinstance(cell.get("attachments", {}), dict)
-                and all(isinstance(bundle, dict) for bundle in cell.get("attachments", {}).values())
-                and (cell.get("cell_type") != "code" or (isinstance(cell.get("outputs", []), list)
-                                                         and all(map(output_ok, cell.get("outputs", []))))))
+                and isinstance(cell.get("metadata"), dict) and strings(cell.get("source", ""))):
+            return False
+        attachments, outputs = cell.get("attachments", {}), cell.get("outputs", [])
+        return (isinstance(attachments, dict) and all(isinstance(bundle, dict) for bundle in attachments.values())
+                and (cell["cell_type"] != "code" or (isinstance(outputs, list) and all(map(output_ok, outputs)))))
 
     return (isinstance(notebook, dict) and type(notebook.get("nbformat")) is int and notebook["nbformat"] == 4
             and type(notebook.get("nbformat_minor", 0)) is int
