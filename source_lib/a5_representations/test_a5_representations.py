@@ -253,15 +253,21 @@ def test_wrap_leaves_its_input_unchanged(student, rng, diagnose):
 
 # ------------------------------------------------------------ Task B: matrix, linear, embed
 
-def student_matrix(student, n_out, n_in, std, seed, diagnose=None):
+def student_matrix(student, diagnose, n_out, n_in, std, seed):
     rows = student.matrix(n_out, n_in, std, student.define(seeded_random)(int(seed)))
-    if (diagnose and isinstance(rows, list) and all(isinstance(row, list) for row in rows)
+    if (isinstance(rows, list) and all(isinstance(row, list) for row in rows)
             and (len(rows) != n_out or any(len(row) != n_in for row in rows))):
         diagnose("matrix-wrong-shape")
     assert isinstance(rows, list) and len(rows) == n_out, "matrix(n_out, n_in, ...) should be a list of n_out rows"
     assert all(isinstance(row, list) and len(row) == n_in for row in rows), \
         "every row of matrix(n_out, n_in, ...) should be a list of n_in Values"
     return rows
+
+
+def distinct_sizes(rng, low, high):
+    """n_out and n_in, different from each other, so that a matrix built the wrong way round never fits."""
+    n_out, n_in = rng.choice(np.arange(low, high), 2, replace=False)
+    return int(n_out), int(n_in)
 
 
 def matrix_info(student, rows):
@@ -272,8 +278,8 @@ def matrix_info(student, rows):
 def test_matrix_has_the_shape_and_holds_leaf_values(student, rng, diagnose):
     """matrix(n_out, n_in, std, rng) is n_out rows of n_in leaf Values."""
     for _ in range(2):
-        n_out, n_in = int(rng.integers(1, 8)), int(rng.integers(1, 8))
-        rows = student_matrix(student, n_out, n_in, 0.5, rng.integers(1 << 30), diagnose)
+        n_out, n_in = distinct_sizes(rng, 1, 8)
+        rows = student_matrix(student, diagnose, n_out, n_in, 0.5, rng.integers(1 << 30))
         info = matrix_info(student, rows)
         assert all(kind == "Value" for row in info for kind, *_ in row), "every entry should be a Value"
         assert all(kids == 0 for row in info for _, _, kids, _ in row), \
@@ -283,8 +289,8 @@ def test_matrix_has_the_shape_and_holds_leaf_values(student, rng, diagnose):
 @matrices
 def test_matrix_entries_are_distinct_values(student, rng, diagnose):
     """Every entry of a matrix is its own Value object: no row or entry is repeated."""
-    n_out, n_in = int(rng.integers(3, 8)), int(rng.integers(3, 8))
-    rows = student_matrix(student, n_out, n_in, 1.0, rng.integers(1 << 30))
+    n_out, n_in = distinct_sizes(rng, 3, 8)
+    rows = student_matrix(student, diagnose, n_out, n_in, 1.0, rng.integers(1 << 30))
     ids = {ident for row in matrix_info(student, rows) for *_, ident in row}
     if len(ids) < n_out * n_in:
         diagnose("matrix-shared-values")
@@ -296,7 +302,7 @@ def test_matrix_entries_are_distinct_values(student, rng, diagnose):
 def test_matrix_is_gaussian_with_the_given_std(student, rng, diagnose):
     """matrix draws its entries from a Gaussian with mean 0 and the given standard deviation."""
     std = float(rng.uniform(0.05, 2.0))
-    rows = student_matrix(student, 40, 50, std, rng.integers(1 << 30))
+    rows = student_matrix(student, diagnose, 40, 50, std, rng.integers(1 << 30))
     numbers = np.array([[data for _, data, _, _ in row] for row in matrix_info(student, rows)], dtype=float)
     sample_std = float(numbers.std())
     if np.all(numbers == std):
@@ -311,7 +317,7 @@ def test_matrix_is_gaussian_with_the_given_std(student, rng, diagnose):
     if not 2.5 < kurtosis < 3.6:
         diagnose("matrix-wrong-spread")
     assert 2.5 < kurtosis < 3.6, "the entries should follow a Gaussian (normal) distribution"
-    zeros = student_matrix(student, 3, 4, 0.0, rng.integers(1 << 30))
+    zeros = student_matrix(student, diagnose, 3, 4, 0.0, rng.integers(1 << 30))
     assert all(data == 0.0 for row in matrix_info(student, zeros) for _, data, _, _ in row), \
         "with std 0 every entry should be 0.0"
 
@@ -322,7 +328,8 @@ def test_matrix_draws_from_the_rng_it_is_given(student, rng, diagnose):
     seed = int(rng.integers(1 << 30))
 
     def numbers(s):
-        return [[data for _, data, _, _ in row] for row in matrix_info(student, student_matrix(student, 3, 5, 1.0, s))]
+        rows = student_matrix(student, diagnose, 3, 5, 1.0, s)
+        return [[data for _, data, _, _ in row] for row in matrix_info(student, rows)]
 
     first, again, other = numbers(seed), numbers(seed), numbers(seed + 1)
     if first != again:
