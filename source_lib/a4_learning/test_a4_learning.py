@@ -61,7 +61,7 @@ def diagnose_mse_value(diagnose, got, preds, targets):
         diagnose("mse-sum-not-mean")
     elif got == 0:
         diagnose("mse-error-is-zero")
-    elif close(got, 1 / want):
+    elif want != 0 and close(got, 1 / want):
         diagnose("mse-upside-down")
 
 

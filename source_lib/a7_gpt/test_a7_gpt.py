@@ -1109,12 +1109,15 @@ def telling_seed(rng, weights, config, temperature):
     that could differ at all (at temperature 1 the temperature mistakes change nothing), and those samples
     from each other, so that a name a mistake gives names that mistake alone."""
     bugs = ("sample-cache-reset",) if temperature == 1.0 else SAMPLE_BUGS
+    telling = None  # failing that, a seed where each mistake at least differs from the right name
     for _ in range(60):
         seed = int(rng.integers(10**6))
-        names = [ref_sample(weights, config, CHARS, temperature, seed, bug) for bug in (None, *bugs)]
-        if len(set(names)) == len(names):
+        want, *wrongs = [ref_sample(weights, config, CHARS, temperature, seed, bug) for bug in (None, *bugs)]
+        if len({want, *wrongs}) == 1 + len(wrongs):
             return seed
-    return seed
+        if telling is None and want not in wrongs:
+            telling = seed
+    return seed if telling is None else telling
 
 
 def run_sample(student, params, config, temperature, seed):
