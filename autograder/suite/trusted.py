@@ -7,11 +7,13 @@ ever sent to the student's process.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
-from ..sandbox import Student
+from ..sandbox import Student, StudentRaised
 
 
 def is_number(x) -> bool:
@@ -51,6 +53,19 @@ def close_to_one_of(actual, expectations: Sequence, rel: float = 1e-9, abs_tol: 
     dependency's checkpoint.
     """
     return any(close(actual, expected, rel, abs_tol) for expected in expectations if expected is not None)
+
+
+@contextmanager
+def diagnosing(diagnose: Callable[[str], None], errors: Mapping[str, str]) -> Iterator[None]:
+    """Runs the block; when the student's code raised an error that a pattern in `errors` matches, records that
+    pattern's symptom and lets the error fail the test as before."""
+    try:
+        yield
+    except StudentRaised as error:
+        for pattern, symptom in errors.items():
+            if re.search(pattern, str(error)):
+                diagnose(symptom)
+        raise
 
 
 def is_value(student: Student, x) -> bool:

@@ -8,17 +8,15 @@ hidden inputs.
 """
 import math
 import operator
-import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
-from autograder.sandbox import Remote, StudentRaised
+from autograder.sandbox import Remote
 from autograder.suite.notebook import Value  # the student's class, in helpers that run beside it
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import as_values, calls_during, calls_on_new_values, graph_from_spec
-from autograder.suite.trusted import close, distinct_pair, is_value, signed
+from autograder.suite.trusted import close, diagnosing, distinct_pair, is_value, signed
 
 atomic = pytest.mark.checkpoint("atomic_ops")
 composed = pytest.mark.checkpoint("composed_ops")
@@ -45,18 +43,6 @@ DIVISION_ERRORS = {
 
 
 # ------------------------------------------------------------ trusted helpers
-
-
-@contextmanager
-def diagnosing(diagnose, errors):
-    """Runs the block; when the student's code raised an error one of `errors` describes, records its symptom."""
-    try:
-        yield
-    except StudentRaised as error:
-        for pattern, symptom in errors.items():
-            if re.search(pattern, str(error)):
-                diagnose(symptom)
-        raise
 
 
 def check_arguments_in_place(diagnose, node, children, kind):
