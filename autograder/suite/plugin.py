@@ -6,7 +6,8 @@ Fixtures:
 - `rng`: a numpy Generator from the assignment's seed (derived from the
   course's grading secret) and the test's id within its file, so every
   student meets the same hidden inputs, one test's draws never shift
-  another's, and a given seed replays them exactly.
+  another's, and a given seed replays them exactly. `seeded_by(key)` gives a
+  module fixture the same kind of generator for inputs several tests share.
 - `diagnose`: records a symptom (a known wrong pattern) the test observed;
   rubric misconceptions key on it.
 - `submitted_file`: reads a file handed in next to the notebook (a trained
@@ -180,15 +181,19 @@ def inputs_of(item: pytest.Item) -> HiddenInputs:
     return context.inputs
 
 
-def node_key(item: pytest.Item) -> str:
-    """A test's id within its file ("test_x.py::test_y[case]"), the same wherever pytest was started."""
-    return f"{Path(item.path).name}::{item.nodeid.split('::', 1)[1]}"
+def seeded_by(key: str) -> np.random.Generator:
+    """A generator like `rng`, seeded by `key` instead of a test's name: for hidden inputs drawn once (in a
+    module fixture) that several tests judge from different sides.
+
+    Keys are named within the suite's file, so they are the same wherever pytest was started.
+    """
+    item = RUNNING.item
+    return np.random.default_rng([inputs_of(item).seed, zlib.crc32(f"{Path(item.path).name}::{key}".encode())])
 
 
 @pytest.fixture
 def rng() -> np.random.Generator:
-    item = RUNNING.item
-    return np.random.default_rng([inputs_of(item).seed, zlib.crc32(node_key(item).encode())])
+    return seeded_by(RUNNING.item.nodeid.split("::", 1)[1])
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 from autograder.sandbox import Remote
 from autograder.suite.notebook import Value  # the student's class, in helpers that run beside it
+from autograder.suite.plugin import seeded_by
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import as_values, calls_during, calls_on_new_values, graph_from_spec
 from autograder.suite.trusted import close, diagnosing, distinct_pair, is_value, signed
@@ -301,10 +302,6 @@ class Composition:
     changed_inputs: bool  # it changed a or b itself, outside the atomic operations
 
 
-def composed_inputs(rng):
-    """A fixed pair and a random one: x, y non-zero and apart; k a number in [4, 9]."""
-    x, y = distinct_pair(rng)
-    return [(-4.0, 2.0, 3.0), (x, y, float(rng.uniform(4.0, 9.0)))]
 
 
 def replayed(method, numbers):
@@ -343,16 +340,42 @@ def compose(student, source, x, y=1.0, k=3.0) -> Composition:
     return Composition(value, reaches, tuple(hand_made), changed)
 
 
+class Compositions:
+    """Each composed expression run once per student on each input: the composed tests judge the same runs.
+
+    The inputs are a fixed pair and a random one (x, y non-zero and apart; k
+    a number in [4, 9]), drawn once. A run that raised is not kept: the next
+    test runs it again and meets the error itself.
+    """
+
+    def __init__(self, student, rng):
+        x, y = distinct_pair(rng)
+        self.inputs = [(-4.0, 2.0, 3.0), (x, y, float(rng.uniform(4.0, 9.0)))]
+        self.student = student
+        self.runs: dict[tuple, Composition] = {}
+
+    def run(self, source, x, y=1.0, k=3.0) -> Composition:
+        key = (source, x, y, k)
+        if key not in self.runs:
+            self.runs[key] = compose(self.student, source, x, y, k)
+        return self.runs[key]
+
+
+@pytest.fixture(scope="module")
+def compositions(student):
+    return Compositions(student, seeded_by("composed inputs"))
+
+
 def check_composed_value(made, want, expr):
     assert made.value is not None, f"{expr} should return a Value node"
     assert close(made.value, want), f"{expr} has the wrong value"
 
 
 @composed
-def test_neg_is_built_from_atomic_ops(student, rng, diagnose):
+def test_neg_is_built_from_atomic_ops(compositions, rng, diagnose):
     """-a holds the negated number and stays connected to a through atomic operations."""
     for x in (-4.0, 0.0, signed(rng, 0.5, 5.0)):
-        made = compose(student, "lambda a, b, k: -a", x)
+        made = compositions.run("lambda a, b, k: -a", x)
         check_composed_value(made, -x, "-a")
         if "a" not in made.reaches:
             diagnose("neg-as-leaf")
@@ -360,68 +383,68 @@ def test_neg_is_built_from_atomic_ops(student, rng, diagnose):
 
 
 @composed
-def test_sub_gives_left_minus_right(student, rng, diagnose):
+def test_sub_gives_left_minus_right(compositions, diagnose):
     """a - b and a - number hold left minus right."""
-    for x, y, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, want, flipped in [("a - b", "lambda a, b, k: a - b", x - y, y - x),
                                             ("a - number", "lambda a, b, k: a - k", x - k, k - x)]:
             with diagnosing(diagnose, COMPOSED_ERRORS):
-                made = compose(student, source, x, y, k)
+                made = compositions.run(source, x, y, k)
             if made.value is not None and close(made.value, flipped):
                 diagnose("sub-reversed")
             check_composed_value(made, want, expr)
 
 
 @composed
-def test_rsub_number_minus_value(student, rng, diagnose):
+def test_rsub_number_minus_value(compositions, diagnose):
     """number - a holds the number minus a.data (Python calls a.__rsub__(number))."""
-    for x, _, k in composed_inputs(rng):
-        made = compose(student, "lambda a, b, k: k - a", x, k=k)
+    for x, y, k in compositions.inputs:
+        made = compositions.run("lambda a, b, k: k - a", x, y, k)
         if made.value is not None and close(made.value, x - k):
             diagnose("rsub-reversed")
         check_composed_value(made, k - x, "number - a")
 
 
 @composed
-def test_radd_and_rmul_with_number_on_the_left(student, rng):
+def test_radd_and_rmul_with_number_on_the_left(compositions):
     """number + a and number * a give Value nodes with the right numbers."""
-    for x, _, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, want in [("number + a", "lambda a, b, k: k + a", k + x),
                                    ("number * a", "lambda a, b, k: k * a", k * x),
                                    ("int + a", "lambda a, b, k: 2 + a", 2 + x),
                                    ("int * a", "lambda a, b, k: 2 * a", 2 * x)]:
-            check_composed_value(compose(student, source, x, k=k), want, expr)
+            check_composed_value(compositions.run(source, x, y, k), want, expr)
 
 
 @composed
-def test_truediv_value_by_value_and_by_number(student, rng, diagnose):
+def test_truediv_value_by_value_and_by_number(compositions, diagnose):
     """a / b and a / number hold the quotient."""
-    for x, y, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, want in [("a / b", "lambda a, b, k: a / b", x / y),
                                    ("a / number", "lambda a, b, k: a / k", x / k),
                                    ("a / int", "lambda a, b, k: a / 4", x / 4)]:
             with diagnosing(diagnose, DIVISION_ERRORS):
-                made = compose(student, source, x, y, k)
+                made = compositions.run(source, x, y, k)
             check_composed_value(made, want, expr)
 
 
 @composed
-def test_rtruediv_number_by_value(student, rng, diagnose):
+def test_rtruediv_number_by_value(compositions, diagnose):
     """number / a holds the number divided by a.data (Python calls a.__rtruediv__(number))."""
-    for x, _, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         with diagnosing(diagnose, DIVISION_ERRORS):
-            made = compose(student, "lambda a, b, k: k / a", x, k=k)
+            made = compositions.run("lambda a, b, k: k / a", x, y, k)
         if made.value is not None and close(made.value, x / k):
             diagnose("rtruediv-reversed")
         check_composed_value(made, k / x, "number / a")
 
 
 @composed
-def test_composed_ops_create_only_atomic_nodes(student, rng, diagnose):
+def test_composed_ops_create_only_atomic_nodes(compositions, diagnose):
     """Composed operations build every node with the atomic operations: no new kinds, no nodes put together by hand."""
-    for x, y, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, _ in COMPOSED_CASES:
-            made = compose(student, source, x, y, k)
+            made = compositions.run(source, x, y, k)
             if made.hand_made:
                 diagnose("composed-on-data" if set(made.hand_made) <= ATOMIC_KINDS else "new-node-kind")
             assert not made.hand_made, \
@@ -429,11 +452,11 @@ def test_composed_ops_create_only_atomic_nodes(student, rng, diagnose):
 
 
 @composed
-def test_composed_results_stay_connected_to_their_inputs(student, rng, diagnose):
+def test_composed_results_stay_connected_to_their_inputs(compositions, diagnose):
     """The graph of every composed result reaches its input Values, so gradients can flow back later."""
-    for x, y, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, inputs in COMPOSED_CASES:
-            connected = set(inputs) <= compose(student, source, x, y, k).reaches
+            connected = set(inputs) <= compositions.run(source, x, y, k).reaches
             if not connected:
                 diagnose("neg-as-leaf" if expr == "-a" else "composed-on-data")
             assert connected, \
@@ -441,11 +464,11 @@ def test_composed_results_stay_connected_to_their_inputs(student, rng, diagnose)
 
 
 @composed
-def test_composed_ops_leave_their_inputs_unchanged(student, rng):
+def test_composed_ops_leave_their_inputs_unchanged(compositions):
     """Composed operations do not change the Values they are applied to."""
-    for x, y, k in composed_inputs(rng):
+    for x, y, k in compositions.inputs:
         for expr, source, _ in COMPOSED_CASES:
-            assert not compose(student, source, x, y, k).changed_inputs, f"{expr} should not change its inputs"
+            assert not compositions.run(source, x, y, k).changed_inputs, f"{expr} should not change its inputs"
 
 
 # ------------------------------------------------------------ Task C: graph_nodes
