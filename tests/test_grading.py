@@ -158,6 +158,7 @@ def test_grades_do_not_depend_on_who_was_graded_before_in_the_same_process(toy, 
     assert [(t["score"], t["output"]) for t in after_another["tests"]] == \
         [(t["score"], t["output"]) for t in alone["tests"]]
     assert after_another["extra_data"]["misconceptions"] == []
+    assert grade(toy, SOLUTION)["score"] == 90  # every fixture made afresh for the third student in a row
 
 
 def test_a_suite_that_cannot_be_collected_is_the_instructors_problem(toy, tmp_path):

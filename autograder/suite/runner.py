@@ -16,7 +16,7 @@ from _pytest.config import _prepareconfig
 
 from ..rubric import TestOutcome
 from ..sandbox import StudentError
-from .plugin import CONTEXT, GradingContext, checkpoint_of
+from .plugin import CONTEXT, RUNNING, GradingContext, checkpoint_of
 
 # pytest plugins a grading run has no use for (nor for installed ones, not loaded either): a hidden suite
 # uses the fixtures of `autograder.suite.plugin`, never tmp_path, monkeypatch, capsys or unittest classes.
@@ -33,13 +33,12 @@ class SuiteError(Exception):
     """The hidden suite itself could not run: the instructor must look."""
 
 
-def feedback_for(item: pytest.Item, excinfo) -> str:
+def feedback_for(item: pytest.Item, error: BaseException | None) -> str:
     marker = item.get_closest_marker("feedback")
     doc = [marker.args[0]] if marker else (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     what = doc[0].rstrip(".") if doc else item.name
-    if excinfo is None:
+    if error is None:
         return f"{what}: not run"
-    error = excinfo.value
     if isinstance(error, StudentError):
         reason = str(error)
     elif isinstance(error, AssertionError):
@@ -51,42 +50,48 @@ def feedback_for(item: pytest.Item, excinfo) -> str:
     return f"{what}: {reason}" if reason else what
 
 
-class OutcomeCollector:
-    """Records one TestOutcome per test, safe to show the student, and what went wrong in collection."""
+class CollectionErrors:
+    """What went wrong while pytest collected the suite."""
 
     def __init__(self):
-        self.outcomes: list[TestOutcome] = []
-        self.collection_errors: list[str] = []
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call):
-        report = (yield).get_result()
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            symptoms = tuple(v for k, v in item.user_properties if k == "symptom")
-            feedback = "" if report.passed else feedback_for(item, call.excinfo)
-            name = getattr(item, "originalname", None) or item.name
-            self.outcomes.append(TestOutcome(name, checkpoint_of(item), report.passed, feedback, symptoms))
+        self.errors: list[str] = []
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collection_errors.append(str(report.longrepr))
+            self.errors.append(str(report.longrepr))
 
 
-class UnformattedReports:
-    """pytest's test reports without the formatted traceback of a failure, which nobody here reads.
+def run_test(item: pytest.Item, nextitem: pytest.Item | None) -> TestOutcome:
+    """One test, set up, called and torn down as pytest's runner does, without its reports and hooks.
 
-    Formatting one costs a third of a millisecond, and a struggling student's
-    submission fails many tests. Skips are left to pytest.
+    pytest's `runtestprotocol` dispatches a dozen hooks per test and builds
+    three reports that nobody here reads: about a sixth of the grader's CPU
+    for a submission. A test fails when its setup or its call raises; what a
+    teardown raises is not the student's (pytest's own runner is kept for
+    suites run by hand).
     """
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
-        error = call.excinfo.value if call.excinfo else None
-        if isinstance(error, (pytest.skip.Exception, BaseExceptionGroup)):
-            return None
-        return pytest.TestReport(item.nodeid, item.location, {}, "failed" if error else "passed",
-                                 type(error).__name__ if error else None, call.when, duration=call.duration,
-                                 start=call.start, stop=call.stop, user_properties=item.user_properties)
+    RUNNING.item = item  # before the fixtures are made, which read it
+    item.user_properties.clear()
+    item._initrequest()  # a fresh fixture request, as pytest makes for a test run again
+    error = None
+    try:
+        item.session._setupstate.setup(item)
+        item.runtest()
+    except (pytest.exit.Exception, KeyboardInterrupt):
+        raise
+    except BaseException as raised:  # noqa: BLE001 - every failure of a test is its outcome
+        error = raised
+    try:
+        item.session._setupstate.teardown_exact(nextitem)
+    except (pytest.exit.Exception, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001, S110 - see the docstring
+        pass
+    item._request, item.funcargs = False, None  # what the test made goes, as pytest lets it go
+    symptoms = tuple(value for key, value in item.user_properties if key == "symptom")
+    name = getattr(item, "originalname", None) or item.name
+    feedback = "" if error is None else feedback_for(item, error)
+    return TestOutcome(name, checkpoint_of(item), error is None, feedback, symptoms)
 
 
 class CollectedSuite:
@@ -94,54 +99,48 @@ class CollectedSuite:
 
     The suite, its rubric and data files are the same for every student, so
     a grading process pays pytest's configuration and collection once. Each
-    run is pytest's own loop over the items (`pytest_runtest_protocol`, with
-    the last item tearing every fixture down), so no fixture value, symptom
-    or student session carries over from one submission to the next.
+    run takes the items in order (`run_test`, the last one tearing every
+    fixture down), so no fixture value, symptom or student session carries
+    over from one submission to the next.
     """
 
     def __init__(self, suite: Path):
         self.suite = suite
-        self.collector = OutcomeCollector()
+        self.collection = CollectionErrors()
         args = [str(suite), "-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
                 "--assert=plain", "--rootdir", str(suite.parent),
                 "-o", "addopts=", "-W", "ignore", "--disable-plugin-autoload", *LEAN]
         with quiet():
             # what pytest.main does up to collection (pytest-xdist's workers start the same way)
             try:
-                self.config = _prepareconfig(args, plugins=[self.collector, UnformattedReports()])
+                self.config = _prepareconfig(args, plugins=[self.collection])
             except pytest.UsageError as error:
                 raise SuiteError(f"the hidden suite {suite} could not be configured: {error}") from None
-            self.config.option.tbstyle = "value"  # a failure's report is never shown: do not format its source
             self.config._do_configure()
             self.session = pytest.Session.from_config(self.config)
             self.config.hook.pytest_sessionstart(session=self.session)
             try:
                 self.config.hook.pytest_collection(session=self.session)
             except (pytest.UsageError, pytest.Session.Interrupted, pytest.Session.Failed) as error:
-                self.collector.collection_errors.append(str(error))
+                self.collection.errors.append(str(error))
         self.items: list[pytest.Item] = list(self.session.items)
-        if self.collector.collection_errors or not self.items:
+        if self.collection.errors or not self.items:
             self.close()
-            problem = "\n".join(self.collector.collection_errors)[-3000:] or "no tests were collected"
+            problem = "\n".join(self.collection.errors)[-3000:] or "no tests were collected"
             raise SuiteError(f"the hidden suite {suite} could not be collected:\n{problem}")
 
     def run(self, context: GradingContext) -> list[TestOutcome]:
         """Every test against one submission; its student sessions are closed afterwards."""
         self.config.stash[CONTEXT] = context
-        self.collector.outcomes = []
         try:
             with quiet():
-                for i, item in enumerate(self.items):
-                    item.user_properties.clear()
-                    following = self.items[i + 1] if i + 1 < len(self.items) else None
-                    item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                outcomes = [run_test(item, self.items[i + 1] if i + 1 < len(self.items) else None)
+                            for i, item in enumerate(self.items)]
         finally:
             for session in context.sessions:
                 session.close()
             del self.config.stash[CONTEXT]
-        if not self.collector.outcomes:
-            raise SuiteError(f"the hidden suite {self.suite} ran no test")
-        return self.collector.outcomes
+        return outcomes
 
     def close(self) -> None:
         """What pytest.main does after its run: the session's end and the plugins' unconfigure hooks."""
