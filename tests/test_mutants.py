@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from autograder.course import load_assignment
+from autograder.course import assignment_ids, load_assignment
 from autograder.mutants.generate import assignment_mutants, graded_names, mutants_of
 from autograder.mutants.grading import SOLUTION, Graded, grade_mutants, judge, message_verdict
 from autograder.mutants.ledger import Ledger, load_ledger
@@ -156,3 +156,13 @@ def test_toy_mutants_graded_by_the_engine(toy_mutant):
     assert {o.status for o in outcomes.values()} == {"killed"}
     assert outcomes["swap_op:square:2:0"].misconceptions == ()
 
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids(ROOT))
+def test_each_ledger_expects_only_messages_the_rubric_has(assignment_id):
+    """A renamed misconception would silently turn an [[expect]] entry's accurate messages into wrong ones."""
+    assignment = load_assignment(assignment_id, ROOT)
+    declared = {m.id for m in assignment.rubric.misconceptions}
+    undeclared = {mutant: sorted(named - declared) for mutant, named in load_ledger(assignment.folder).expect.items()
+                  if named - declared}
+    assert undeclared == {}
