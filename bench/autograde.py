@@ -21,12 +21,16 @@ The ways, each started from an identical copy of one prepared course
 
 Only the grading command is timed (wall clock). Speed-ups are ratios of
 times measured in the same run, so they compare like with like on whatever
-this machine is doing at the time. Peak memory is sampled every 0.2 s over
+this machine is doing at the time. The two short ways (atomgpt and dask)
+grade the class three times (`--repeat`), each time from a fresh copy, and
+count their median run: a few seconds of other work on a shared machine
+moves a 15-second run far more than a 5-minute one. Every run must give
+every student the same score. Peak memory is sampled every 0.2 s over
 the grading command's whole process tree (kernels and sandboxes included).
 Afterwards `nbgrader export` of each course checks that the three ways graded
 the same students and whether their scores agree.
 
-    python bench/autograde.py [--n 200] [--workers N] [--keep DIR] [--skip-stock] [--json PATH]
+    python bench/autograde.py [--n 200] [--workers N] [--repeat 3] [--keep DIR] [--skip-stock] [--json PATH]
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 TARGET = 20.0  # atomgpt autograde at least this many times faster than stock nbgrader
 SAMPLE_SECONDS = 0.2
 WAYS = ("stock", "engine-nbgrader", "atomgpt", "dask")
+REPEATED = ("atomgpt", "dask")  # the short ways, run --repeat times
 LABELS = {
     "stock": "stock nbgrader",
     "engine-nbgrader": "nbgrader + engine",
@@ -250,7 +255,9 @@ class Report:
     buggy: int
     workers: int | None
     cores: int | None
-    measurements: dict[str, Measurement] = field(default_factory=dict)
+    measurements: dict[str, Measurement] = field(default_factory=dict)  # a repeated way's median run
+    runs: dict[str, list[float]] = field(default_factory=dict)  # seconds of each run of a way
+    repeats_differ: dict[str, list[str]] = field(default_factory=dict)  # students whose score changed between runs
     graded: dict[str, int] = field(default_factory=dict)  # students with an autograded notebook
     exported: dict[str, int] = field(default_factory=dict)  # students with a score in grades.csv
     mean_score: dict[str, float] = field(default_factory=dict)
@@ -280,7 +287,8 @@ class Report:
         return data
 
 
-def run_benchmark(n: int, work: Path, *, workers: int | None, skip_stock: bool, console: Console) -> Report:
+def run_benchmark(n: int, work: Path, *, workers: int | None, skip_stock: bool, repeat: int,
+                  console: Console) -> Report:
     root = project_root()
     assignment = load_assignment(ASSIGNMENT, root)
     prepared = work / "prepared"
@@ -293,17 +301,20 @@ def run_benchmark(n: int, work: Path, *, workers: int | None, skip_stock: bool, 
                   f"ready in {time.perf_counter() - started:.1f} s", highlight=False)
     students = [s for s, _, _ in roster]
     ways = [w for w in WAYS if not (skip_stock and w == "stock")]
-    courses = {}
-    for way in ways:
-        courses[way] = work / way
-        shutil.copytree(prepared, courses[way], symlinks=True)
-        if way == "stock":
-            remove_engine(courses[way])
     scores = {}
     with contextlib.ExitStack() as stack:
         scheduler = stack.enter_context(local_cluster(workers)) if "dask" in ways else None
         for way in ways:
-            scores[way] = run_way(way, courses[way], workers, scheduler, work, report, students, console)
+            runs = []
+            for run in range(repeat if way in REPEATED else 1):
+                course = work / (way if run == 0 else f"{way}-{run + 1}")
+                shutil.copytree(prepared, course, symlinks=True)
+                if way == "stock":
+                    remove_engine(course)
+                runs.append(run_way(way, course, workers, scheduler, work, report, students, console))
+            report.runs[way] = [measured.seconds for measured, _ in runs]
+            report.repeats_differ[way] = sorted({s for _, other in runs[1:] for s in differing(runs[0][1], other)})
+            report.measurements[way], scores[way] = sorted(runs, key=lambda run: run[0].seconds)[len(runs) // 2]
     report.same_students = all(set(s) == set(students) for s in scores.values())
     if "engine-nbgrader" in scores and "atomgpt" in scores:
         report.engine_ways_differ = differing(scores["engine-nbgrader"], scores["atomgpt"])
@@ -325,12 +336,11 @@ def local_cluster(workers: int | None):
 
 
 def run_way(way: str, course: Path, workers: int | None, scheduler: str | None, work: Path, report: Report,
-            students: list[str], console: Console) -> dict[str, float]:
-    """Grades the class one way, timed; records what it graded; returns the exported scores."""
+            students: list[str], console: Console) -> tuple[Measurement, dict[str, float]]:
+    """Grades the class one way, timed; records what it graded; returns the measurement and exported scores."""
     command, cwd = grading_command(way, course, workers, scheduler)
     console.print(f"running {way}: {shlex.join([Path(command[0]).name, *command[1:]])} ...", highlight=False)
-    measured = measure(way, command, cwd, work / f"{way}.log")
-    report.measurements[way] = measured
+    measured = measure(way, command, cwd, work / f"{course.name}.log")
     status = "" if measured.returncode == 0 else f" [red]exit code {measured.returncode}, see {measured.log}[/red]"
     console.print(f"  done in {measured.seconds:.1f} s ({measured.seconds / report.n:.3f} s per submission){status}",
                   highlight=False)
@@ -341,7 +351,7 @@ def run_way(way: str, course: Path, workers: int | None, scheduler: str | None, 
     report.graded[way] = autograded(course, students)
     report.exported[way] = len(scores)
     report.mean_score[way] = round(sum(scores.values()) / max(1, len(scores)), 3)
-    return scores
+    return measured, scores
 
 
 def mib(value: float | None) -> str:
@@ -363,6 +373,12 @@ def print_report(report: Report, console: Console) -> None:
                       mib(m.peak_process_mib), "n/a" if m.peak_processes is None else str(m.peak_processes),
                       f"{report.graded[way]}/{report.n}", "n/a" if ratio is None else f"{ratio:.1f}")
     console.print(table)
+    for way, seconds in report.runs.items():
+        if len(seconds) > 1:
+            console.print(f"{LABELS[way]}: runs of {', '.join(f'{s:.1f}' for s in seconds)} s, the median counts; "
+                          + (f"scores changed between runs for {', '.join(report.repeats_differ[way])} (a defect)"
+                             if report.repeats_differ[way] else "every run gave every student the same score"),
+                          highlight=False)
     for way, m in report.measurements.items():
         if m.returncode != 0:
             console.print(f"[red]{way} exited with code {m.returncode}; its output is in {m.log}[/red]")
@@ -398,6 +414,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="submissions in the class (default 200)")
     parser.add_argument("--workers", type=int, help="parallel graders of atomgpt autograde (default: one per core)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each short way (atomgpt, dask), from fresh "
+                        "copies; the median counts (default 3)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it (default: a temporary "
                         "folder, removed at the end)")
     parser.add_argument("--skip-stock", action="store_true", help="leave out stock nbgrader (for quick trials)")
@@ -406,6 +424,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.keep and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"--keep {args.keep}: the folder is not empty")
     return args
@@ -422,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         work = Path(tempfile.mkdtemp(prefix="atomgpt-bench-"))
     try:
-        report = run_benchmark(args.n, work, workers=args.workers, skip_stock=args.skip_stock, console=console)
+        report = run_benchmark(args.n, work, workers=args.workers, skip_stock=args.skip_stock,
+                               repeat=args.repeat, console=console)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -433,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"figures in {args.json}")
     else:
         print(figures)
-    failed = any(m.returncode != 0 for m in report.measurements.values()) or not report.same_students
+    failed = (any(m.returncode != 0 for m in report.measurements.values()) or not report.same_students
+              or any(report.repeats_differ.values()))
     return 1 if failed else 0
 
 
