@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -66,6 +66,20 @@ def diagnosing(diagnose: Callable[[str], None], errors: Mapping[str, str]) -> It
             if re.search(pattern, str(error)):
                 diagnose(symptom)
         raise
+
+
+def patterns_that_fit(got, right, patterns: Iterable[tuple[str, object]], same: Callable[[object, object], bool]
+                      ) -> set[str]:
+    """The symptoms of the wrong patterns whose result (None: the pattern cannot apply) is exactly what the
+    student's code gave; a pattern that also gives the right result names no mistake."""
+    return {symptom for symptom, result in patterns
+            if result is not None and same(got, result) and not same(right, result)}
+
+
+def diagnose_only_fit(diagnose: Callable[[str], None], fits: set[str]) -> None:
+    """Records the symptom when exactly one explanation fits; when two do, naming either could be wrong."""
+    if len(fits) == 1:
+        diagnose(next(iter(fits)))
 
 
 def is_value(student: Student, x) -> bool:

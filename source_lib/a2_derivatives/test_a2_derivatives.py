@@ -13,7 +13,16 @@ import pytest
 
 from autograder.sandbox import StudentRaised
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
-from autograder.suite.trusted import close, distinct_pair, exact_gradient, is_number, is_value, signed
+from autograder.suite.trusted import (
+    close,
+    diagnose_only_fit,
+    distinct_pair,
+    exact_gradient,
+    is_number,
+    is_value,
+    patterns_that_fit,
+    signed,
+)
 
 atomic = pytest.mark.checkpoint("atomic_rules")
 tools = pytest.mark.checkpoint("gradient_tools")
@@ -46,10 +55,7 @@ def entries(result, count, call, diagnose):
 
 def diagnose_one_of(diagnose, got, want, patterns):
     """Records the symptom of the one wrong pattern `got` matches; none when two fit (or the pattern is right)."""
-    fits = {symptom for symptom, value in patterns
-            if is_number(value) and exact(got, value) and not exact(value, want)}
-    if len(fits) == 1:
-        diagnose(fits.pop())
+    diagnose_only_fit(diagnose, patterns_that_fit(got, want, patterns, exact))
 
 
 def real(compute):

@@ -27,7 +27,7 @@ from autograder.suite.student_side import (
     set_grads,
     squared_distance,
 )
-from autograder.suite.trusted import Dual, close, is_number, is_value, signed
+from autograder.suite.trusted import Dual, close, diagnose_only_fit, is_number, is_value, patterns_that_fit, signed
 
 mse = pytest.mark.checkpoint("mse_loss")
 sgd = pytest.mark.checkpoint("sgd_step")
@@ -415,11 +415,8 @@ def diagnose_fit(student, diagnose, got, xs, ys, steps, lr):
         return
     if same_fit(got, right):
         return
-    fits = set()
-    for symptom, slip in FIT_SLIPS:
-        run = fit_slip_run(xs, ys, steps, lr, **slip)
-        if run is not None and same_fit(got, run) and not same_fit(right, run):
-            fits.add(symptom)
+    fits = patterns_that_fit(got, right, [(symptom, fit_slip_run(xs, ys, steps, lr, **slip))
+                                          for symptom, slip in FIT_SLIPS], same_fit)
     if steps > 1 and w == 0 and b == 0 and len(set(losses)) == 1:
         fits.add("fit-parameters-never-move")
     if fit_agrees(losses, right[2]) and any(fit_agrees(got[:2], pair) for pair in
@@ -619,13 +616,9 @@ def same_step(got, run):
 
 def diagnose_adam_slip(diagnose, got, right, start, grads, m0, v0, step, lr, **constants):
     """Records the symptom of the slip that gives exactly what adam_step gave; none when slips of two kinds do."""
-    fits = set()
-    for symptom, slip in ADAM_SLIPS:
-        run = adam_slipped(start, grads, m0, v0, step, lr, slip, **constants)
-        if run is not None and same_step(got, run) and not same_step(right, run):
-            fits.add(symptom)
-    if len(fits) == 1:
-        diagnose(fits.pop())
+    diagnose_only_fit(diagnose, patterns_that_fit(
+        got, right, [(symptom, adam_slipped(start, grads, m0, v0, step, lr, slip, **constants))
+                     for symptom, slip in ADAM_SLIPS], same_step))
 
 
 INDEX_SLIPS = ("object is not subscriptable", "object does not support item assignment",
