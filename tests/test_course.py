@@ -101,6 +101,14 @@ def test_a_known_bug_costs_points_only_where_it_is(graded, assignment_id, varian
         assert any(title in output for title in own_titles), f"{integrating} does not say what explains it: {output}"
 
 
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_every_misconception_is_proved_by_a_known_bug(assignment_id):
+    """A message no known bug shows is a message nobody has seen fire."""
+    assignment = load_assignment(assignment_id, ROOT)
+    proved = {v.misconception for v in load_variants(assignment) if v.kind == "bug"}
+    assert [m.id for m in assignment.rubric.misconceptions if m.id not in proved] == []
+
+
 @pytest.mark.parametrize("assignment_id, variant", [c for c in CASES if c[1].kind == "style"],
                          ids=lambda x: getattr(x, "id", x))
 def test_a_correct_answer_in_another_style_keeps_full_marks(graded, assignment_id, variant):

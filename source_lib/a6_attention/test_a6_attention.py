@@ -14,6 +14,7 @@ assertion messages speak to the student and never contain expected values
 or hidden inputs.
 """
 import math
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ import pytest
 from autograder.sandbox import StudentError
 from autograder.suite.questions import test_checkpoint_question  # noqa: F401 (rubric.toml's questions)
 from autograder.suite.student_side import as_values, read_data, read_grads, weighted_sum
-from autograder.suite.trusted import attention_step, close, close_to_one_of, is_finite_number, softmax
+from autograder.suite.trusted import attention_step, close, close_to_one_of, diagnosing, is_finite_number, softmax
 
 weights_checkpoint = pytest.mark.checkpoint("attention_weights")
 head_checkpoint = pytest.mark.checkpoint("attention_head")
@@ -52,19 +53,35 @@ SCALES = {"head_dim": lambda n, hd: 1 / math.sqrt(hd), "n_embd": lambda n, hd: 1
           "none": lambda n, hd: 1.0, "dim": lambda n, hd: 1 / hd}
 
 
+def role_sources(X, W):
+    """What a query, key or value can be made from, right or by a slip between the similar names q, k, v, x:
+    the projections, the input itself, and a projection of another projection (k = linear(q, attn_wk))."""
+    Q, K, V = X @ W["attn_wq"].T, X @ W["attn_wk"].T, X @ W["attn_wv"].T
+    return {"q": Q, "k": K, "v": V, "x": X, "linear(q, wk)": Q @ W["attn_wk"].T,
+            "linear(k, wv)": K @ W["attn_wv"].T, "linear(q, wv)": Q @ W["attn_wv"].T}
+
+
+MIXED_ROLES = [("k", "k", "v"), ("v", "k", "v"), ("x", "k", "v"),
+               ("q", "q", "v"), ("q", "v", "v"), ("q", "x", "v"), ("q", "linear(q, wk)", "v"),
+               ("q", "k", "k"), ("q", "k", "q"), ("q", "k", "x"), ("q", "k", "linear(k, wv)"),
+               ("q", "k", "linear(q, wv)"), ("q", "v", "k")]  # (query, key, value) made from the wrong vector
+
+
 def ref_attention(X, W, n_head, scale="head_dim", heads="contiguous", mask="causal", project=True,
-                  cache_k=None, cache_v=None):
+                  roles=("q", "k", "v"), cache_k=None, cache_v=None):
     """Outputs (one row per position of X) of attention made with the given, possibly wrong, choices.
 
     cache_k, cache_v: rows already in the cache before X[0]; they are visible to every position.
     mask: 'causal' positions 0..t; 'future' 0..t+1; 'none' every position; 'past' 0..t-1 (the cache
     appended after attending); 'self' only t (a cache that never grows).
+    roles: what the queries, keys and values are made from (see role_sources).
     Returns None when some position would have nothing to attend to.
     """
     T, n = X.shape
     hd = n // n_head
     factor = SCALES[scale](n, hd)
-    Q, K, V = X @ W["attn_wq"].T, X @ W["attn_wk"].T, X @ W["attn_wv"].T
+    sources = role_sources(X, W)
+    Q, K, V = (sources[role] for role in roles)
     P = 0
     if cache_k is not None:
         P = len(cache_k)
@@ -102,6 +119,7 @@ def mistakes(prefix):
         (prefix + "scale-head-dim-no-sqrt", {"scale": "dim"}),
         (prefix + "heads-strided", {"heads": "strided"}),
         (prefix + "missing-output-projection", {"project": False}),
+        *((prefix + "roles-mixed", {"roles": roles}) for roles in MIXED_ROLES),
     ]
 
 
@@ -193,14 +211,16 @@ def feed(student, inputs, layer, n_head, keys=None, values=None):
     return [student.multi_head_attention(x, layer, keys, values, n_head) for x in inputs], keys, values
 
 
-def run_backward(student, X, W, c, outputs_of):
+def run_backward(student, X, W, c, outputs_of, diagnose=None, function=None):
     """outputs_of(inputs, layer) in the student's process, then the provided backward from sum(c * outputs).
 
-    Returns the outputs' numbers and the gradients of the four matrices and of X, as read back.
+    Returns the outputs' numbers and the gradients of the four matrices and of X, as read back. Given diagnose, an
+    error the student's `function` raised is diagnosed (own_errors).
     """
     layer, mats = layer_of(student, W)
     inputs = values_of(student, X)
-    outs = outputs_of(inputs, layer)
+    with own_errors(student, diagnose, function) if diagnose else nullcontext():
+        outs = outputs_of(inputs, layer)
     forward = student.define(read_data)(outs)
     backward_of_weighted_sum(student, outs, c)
     return forward, [student.define(read_grads)(mats[name]) for name in NAMES] + [student.define(read_grads)(inputs)]
@@ -296,6 +316,58 @@ def own_mha(student, X, W, n_head):
         return None
 
 
+# ------------------------------------------------------------ errors the student's code raised
+
+SLIPS = {  # Python's own wording of an error -> the slip it points to
+    r"raised (NameError|UnboundLocalError):": "mixed-up-names",
+    r"raised TypeError: ('Value' object is not (iterable|subscriptable)|'int' object is not subscriptable"
+    r"|slice indices must be integers|list indices must be integers|can only concatenate list"
+    r"|float\(\) argument must be a string or a real number, not 'list')": "mixed-up-names",
+    r"raised ValueError: zip\(\) argument \d+ is (shorter|longer) than": "lengths-differ",
+    r"raised ValueError: max\(\) (arg is an empty sequence|iterable argument is empty)": "attends-to-nothing",
+    r"raised ZeroDivisionError:": "empty-head",
+    r"raised IndexError: list index out of range": "index-out-of-range",
+}
+
+_probe = np.random.default_rng(6)  # fixed inputs that only tell whether a student's part works
+PROBE_Q, PROBE_K, PROBE_V = _probe.normal(size=4), _probe.normal(size=(3, 4)), _probe.normal(size=(3, 4))
+PROBE_X, PROBE_W = _probe.normal(size=(3, 4)), random_layer(_probe, 4)
+
+
+def weights_sound(student):
+    got, _ = own_call(student, "attention_weights", [PROBE_Q, PROBE_K], len(PROBE_K))
+    return close(got, ref_weights(PROBE_Q, PROBE_K), RTOL, ATOL)
+
+
+def head_sound(student):
+    got, _ = own_call(student, "attention_head", [PROBE_Q, PROBE_K, PROBE_V], PROBE_V.shape[1])
+    return close(got, ref_head(PROBE_Q, PROBE_K, PROBE_V), RTOL, ATOL)
+
+
+def mha_sound(student):
+    return close(own_mha(student, PROBE_X, PROBE_W, 2), ref_attention(PROBE_X, PROBE_W, 2), RTOL, ATOL)
+
+
+CALLS = {  # graded function -> (prefix of its symptoms, the graded parts it may call)
+    "multi_head_attention": ("mha:", (weights_sound, head_sound)),
+    "causal_self_attention": ("causal:", (weights_sound, head_sound, mha_sound)),
+}
+
+
+@contextmanager
+def own_errors(student, diagnose, function):
+    """Runs a call of the student's `function`; an error it raised whose Python wording names a slip is recorded
+    for `function`, but only when the graded parts it may call are sound (else the error may be theirs)."""
+    prefix, parts = CALLS[function]
+
+    def record(symptom):
+        if all(sound(student) for sound in parts):
+            diagnose(prefix + symptom)
+
+    with diagnosing(record, SLIPS):
+        yield
+
+
 def judge_attention(got, student, X, W, n_head, via_mha=False, **cache):
     """(right, parts sound) of attention outputs: right when they are the trusted ones or those the student's
     own parts give (their head, their weights and, for causal_self_attention, their multi_head_attention);
@@ -338,9 +410,13 @@ def call_weights(student, q, K):
 
 def weights_candidates(q, K):
     d, T = len(q), len(K)
+    self_dot = np.full(T, q @ q)
     return [("weights-no-scale", ref_weights(q, K, 1.0)),
             ("weights-scale-by-d", ref_weights(q, K, 1 / d)),
-            ("weights-scale-by-length", ref_weights(q, K, 1 / math.sqrt(T)))]
+            ("weights-scale-by-length", ref_weights(q, K, 1 / math.sqrt(T))),
+            ("weights-scale-upside-down", ref_weights(q, K, math.sqrt(d))),
+            ("weights-self-dot", softmax(np.sum(K * K, axis=1) / math.sqrt(d))),
+            ("weights-self-dot", softmax(self_dot / math.sqrt(d)))]
 
 
 def check_weights(got, q, K, diagnose, message):
@@ -401,13 +477,8 @@ def test_large_scores_do_not_overflow(student, rng, diagnose):
     d = 4
     q = 30.0 + rng.normal(size=d)
     K = np.vstack([30.0 + rng.normal(size=d), rng.normal(size=(2, d)), -30.0 + rng.normal(size=d)])
-    try:
-        got = student.define(read_data)(student.attention_weights(values_of(student, q), values_of(student, K)))
-    except Exception as error:
-        if "Overflow" in str(error):
-            diagnose("softmax-overflow")
-        raise
-    w = vector_of(got, len(K), "attention_weights", WEIGHT_LENGTH)
+    with diagnosing(diagnose, {r"raised OverflowError:": "softmax-overflow"}):
+        w = call_weights(student, q, K)
     check_weights(w, q, K, diagnose, "with very large scores the weights are still softmax(q . k_t / sqrt(len(q)))")
 
 
@@ -434,15 +505,10 @@ def test_weights_pass_gradients_to_q_and_keys(student, rng, diagnose):
 HEAD_LENGTH = "should return one Value per entry of a value vector"
 
 
-def call_head(student, q, K, V, diagnose=None):
-    try:
-        out = student.attention_head(values_of(student, q), values_of(student, K), values_of(student, V))
-        got = student.define(read_data)(out)
-    except Exception as error:
-        if diagnose and "IndexError" in str(error) and V.shape[1] < len(q):
-            diagnose("head-length-from-q")
-        raise
-    if diagnose and isinstance(got, list) and len(got) == len(q) != V.shape[1]:
+def call_head(student, q, K, V, diagnose):
+    out = student.attention_head(values_of(student, q), values_of(student, K), values_of(student, V))
+    got = student.define(read_data)(out)
+    if isinstance(got, list) and len(got) == len(q) != V.shape[1]:
         diagnose("head-length-from-q")
     return vector_of(got, V.shape[1], "attention_head", HEAD_LENGTH)
 
@@ -517,15 +583,17 @@ def test_head_passes_gradients_to_query_keys_and_values(student, rng, diagnose):
 MHA_LENGTH = "should return a vector of n_embd Values"
 
 
-def mha_outputs(student, X, W, n_head):
+def mha_outputs(student, X, W, n_head, diagnose):
     layer, _ = layer_of(student, W)
-    outs, keys, values = feed(student, values_of(student, X), layer, n_head)
+    inputs = values_of(student, X)
+    with own_errors(student, diagnose, "multi_head_attention"):
+        outs, keys, values = feed(student, inputs, layer, n_head)
     return rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH), keys, values
 
 
 def check_mha_sequence(student, rng, diagnose, n, n_head, T, message):
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    got, _, _ = mha_outputs(student, X, W, n_head)
+    got, _, _ = mha_outputs(student, X, W, n_head, diagnose)
     right, sound = judge_attention(got, student, X, W, n_head)
     if not right and sound:
         diagnose_mistake(got, X, W, n_head, mistakes("mha:"), diagnose)
@@ -540,23 +608,30 @@ def test_cache_grows_by_one_key_and_one_value_per_call(student, rng, diagnose):
     layer, _ = layer_of(student, W)
     keys, values = student.hold([]), student.hold([])
     for t, x in enumerate(values_of(student, X)):
-        out = student.multi_head_attention(x, layer, keys, values, 2)
+        with own_errors(student, diagnose, "multi_head_attention"):
+            out = student.multi_head_attention(x, layer, keys, values, 2)
         got_keys, got_values = student.define(read_data)(keys), student.define(read_data)(values)
-        if t == 0 and got_keys == [] and isinstance(student.define(read_data)(out), list):
+        if t == 0 and [] in (got_keys, got_values) and isinstance(student.define(read_data)(out), list):
             diagnose("mha:cache-not-in-place")
         assert len(got_keys) == t + 1 and len(got_values) == t + 1, \
             "each call should append exactly one k to keys and one v to values, in place (keys.append(k))"
 
 
 @mha_checkpoint
-def test_cache_holds_the_projected_keys_and_values(student, rng):
+def test_cache_holds_the_projected_keys_and_values(student, rng, diagnose):
     """The cache holds k = linear(x, attn_wk) and v = linear(x, attn_wv) of every position, in order."""
     n, T = 6, 3
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
-    _, keys, values = mha_outputs(student, X, W, 2)
+    _, keys, values = mha_outputs(student, X, W, 2, diagnose)
     entries = "entries should be vectors of n_embd Values"
     cached_k = rows_of(student.define(read_data)(keys), X.shape, "the keys cache", entries)
     cached_v = rows_of(student.define(read_data)(values), X.shape, "the values cache", entries)
+    sources = role_sources(X, W)
+    if (not close(cached_k, sources["k"], RTOL, ATOL) and close_to_one_of(
+            cached_k, [sources[key] for _, key, _ in MIXED_ROLES if key != "k"], RTOL, ATOL)) or \
+            (not close(cached_v, sources["v"], RTOL, ATOL) and close_to_one_of(
+                cached_v, [sources[value] for _, _, value in MIXED_ROLES if value != "v"], RTOL, ATOL)):
+        diagnose("mha:roles-mixed")
     assert close(cached_k, X @ W["attn_wk"].T, RTOL, ATOL), \
         "keys should hold k = linear(x, layer['attn_wk']) of each position"
     assert close(cached_v, X @ W["attn_wv"].T, RTOL, ATOL), \
@@ -564,11 +639,11 @@ def test_cache_holds_the_projected_keys_and_values(student, rng):
 
 
 @mha_checkpoint
-def test_first_position_attends_to_itself(student, rng):
+def test_first_position_attends_to_itself(student, rng, diagnose):
     """At the first position (an empty cache) each head returns its own value: out = Wo (Wv x)."""
     n = 8
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
-    got, _, _ = mha_outputs(student, X, W, 2)
+    got, _, _ = mha_outputs(student, X, W, 2, diagnose)
     assert judge_attention(got, student, X, W, 2)[0], \
         "with an empty cache the position attends only to itself: the output should be linear(v, attn_wo)"
 
@@ -581,7 +656,9 @@ def test_a_position_attends_to_the_cache_and_to_itself(student, rng, diagnose):
     cache_k, cache_v = rng.normal(size=(P, n)), rng.normal(size=(P, n))
     layer, _ = layer_of(student, W)
     keys, values = student.hold(values_of(student, cache_k)), student.hold(values_of(student, cache_v))
-    outs, _, _ = feed(student, values_of(student, X), layer, 2, keys, values)
+    inputs = values_of(student, X)
+    with own_errors(student, diagnose, "multi_head_attention"):
+        outs, _, _ = feed(student, inputs, layer, 2, keys, values)
     got = rows_of(student.define(read_data)(outs), X.shape, "multi_head_attention", MHA_LENGTH)
     right, sound = judge_attention(got, student, X, W, 2, cache_k=cache_k, cache_v=cache_v)
     if not right and sound:
@@ -630,7 +707,8 @@ def test_multi_head_attention_gradients(student, rng, diagnose):
     """Gradients reach all four matrices and every input through the cache (finite differences)."""
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
-    forward, grads = run_backward(student, X, W, c, lambda inputs, layer: feed(student, inputs, layer, n_head)[0])
+    forward, grads = run_backward(student, X, W, c, lambda inputs, layer: feed(student, inputs, layer, n_head)[0],
+                                  diagnose, "multi_head_attention")
     forward = rows_of(forward, X.shape, "multi_head_attention", MHA_LENGTH)
     got = checked_gradients(grads, W, X)
 
@@ -650,9 +728,19 @@ def test_multi_head_attention_gradients(student, rng, diagnose):
 CAUSAL_LENGTH = "should return, for every position, a vector of n_embd Values"
 
 
-def causal_outputs(student, X, layer, n_head):
-    outs = student.causal_self_attention(values_of(student, X), layer, n_head)
-    return rows_of(student.define(read_data)(outs), X.shape,
+def causal_numbers(student, X, layer, n_head, diagnose):
+    """What the student's causal_self_attention returned for X, read back as data, its errors diagnosed."""
+    inputs = values_of(student, X)
+    with own_errors(student, diagnose, "causal_self_attention"):
+        outs = student.causal_self_attention(inputs, layer, n_head)
+    got = student.define(read_data)(outs)
+    if isinstance(got, list) and len(got) < len(X):
+        diagnose("causal:outputs-per-position")
+    return got
+
+
+def causal_outputs(student, X, layer, n_head, diagnose):
+    return rows_of(causal_numbers(student, X, layer, n_head, diagnose), X.shape,
                    "causal_self_attention", CAUSAL_LENGTH)
 
 
@@ -666,11 +754,11 @@ def check_causal(student, got, X, W, n_head, diagnose, message, diagnosed=None):
 
 
 @causal_checkpoint
-def test_one_output_per_position(student, rng):
+def test_one_output_per_position(student, rng, diagnose):
     """causal_self_attention returns one vector of n_embd Values per position."""
     for n, T in [(4, 3), (6, 5)]:
         layer, _ = layer_of(student, random_layer(rng, n))
-        causal_outputs(student, rng.normal(size=(T, n)), layer, 2)
+        causal_outputs(student, rng.normal(size=(T, n)), layer, 2, diagnose)
 
 
 @causal_checkpoint
@@ -679,7 +767,7 @@ def test_whole_sequence_outputs_match_the_reference(student, rng, diagnose):
     n, n_head, T = 8, 2, 5
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    check_causal(student, causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
+    check_causal(student, causal_outputs(student, X, layer, n_head, diagnose), X, W, n_head, diagnose,
                  "the outputs of the whole sequence are wrong")
 
 
@@ -689,7 +777,7 @@ def test_whole_sequence_equals_one_position_at_a_time(student, rng, diagnose):
     n, n_head, T = 6, 2, 4
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    check_causal(student, causal_outputs(student, X, layer, n_head), X, W, n_head, diagnose,
+    check_causal(student, causal_outputs(student, X, layer, n_head, diagnose), X, W, n_head, diagnose,
                  "the whole-sequence outputs differ from attention fed one position at a time with a cache")
 
 
@@ -699,19 +787,19 @@ def test_the_first_output_sees_only_the_first_token(student, rng, diagnose):
     n, n_head, T = 6, 2, 4
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    got = causal_outputs(student, X, layer, n_head)
+    got = causal_outputs(student, X, layer, n_head, diagnose)
     check_causal(student, got[:1], X, W, n_head, diagnose,
                  "the first position should attend only to itself: the mask must hide every later position",
                  diagnosed=got)
 
 
 @causal_checkpoint
-def test_a_single_position(student, rng):
+def test_a_single_position(student, rng, diagnose):
     """A sequence of one position gives Wo (Wv x)."""
     n = 4
     X, W = rng.normal(size=(1, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    got = causal_outputs(student, X, layer, 2)
+    got = causal_outputs(student, X, layer, 2, diagnose)
     assert judge_attention(got, student, X, W, 2, via_mha=True)[0], "a single position should attend only to itself"
 
 
@@ -722,10 +810,12 @@ def test_nothing_is_kept_between_calls(student, rng, diagnose):
     W = random_layer(rng, n)
     layer, _ = layer_of(student, W)
     A, B = rng.normal(size=(3, n)), rng.normal(size=(4, n))
-    results = [(causal_outputs(student, X, layer, n_head), X) for X in (A, B, A)]
-    right = [judge_attention(got, student, X, W, n_head, via_mha=True)[0] for got, X in results]
-    if not np.allclose(results[0][0], results[2][0], rtol=1e-12, atol=1e-12):
+    read = [causal_numbers(student, X, layer, n_head, diagnose) for X in (A, B, A)]
+    if read[0] != read[2]:
         diagnose("causal:keeps-state")
+    results = [(rows_of(got, X.shape, "causal_self_attention", CAUSAL_LENGTH), X)
+               for got, X in zip(read, (A, B, A), strict=True)]
+    right = [judge_attention(got, student, X, W, n_head, via_mha=True)[0] for got, X in results]
     assert all(right), \
         "each call should work on its own sequence only: create fresh lists inside the function at every call"
 
@@ -736,7 +826,8 @@ def test_causal_self_attention_gradients(student, rng, diagnose):
     n, n_head, T = 4, 2, 3
     X, W, c = rng.normal(size=(T, n)), random_layer(rng, n), rng.normal(size=(T, n))
     forward, grads = run_backward(student, X, W, c,
-                                  lambda inputs, layer: student.causal_self_attention(inputs, layer, n_head))
+                                  lambda inputs, layer: student.causal_self_attention(inputs, layer, n_head),
+                                  diagnose, "causal_self_attention")
     forward = rows_of(forward, X.shape, "causal_self_attention", CAUSAL_LENGTH)
     got = checked_gradients(grads, W, X)
 
@@ -756,11 +847,11 @@ def test_causal_self_attention_gradients(student, rng, diagnose):
 def check_later_tokens(student, rng, diagnose, n, n_head, T):
     X, W = rng.normal(size=(T, n)), random_layer(rng, n)
     layer, _ = layer_of(student, W)
-    before = causal_outputs(student, X, layer, n_head)
+    before = causal_outputs(student, X, layer, n_head, diagnose)
     for j in range(1, T):
         changed = X.copy()
         changed[j] = rng.normal(size=n)
-        after = causal_outputs(student, changed, layer, n_head)
+        after = causal_outputs(student, changed, layer, n_head, diagnose)
         earlier_kept = np.allclose(after[:j], before[:j], rtol=1e-12, atol=1e-12)
         if not earlier_kept:
             diagnose("milestone:sees-the-future")
