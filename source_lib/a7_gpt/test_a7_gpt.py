@@ -42,6 +42,7 @@ from autograder.suite.trusted import (
     attention_step,
     check_answer,
     close,
+    diagnosing,
     held_out_nll,
     is_value,
     log_softmax,
@@ -145,7 +146,7 @@ def ref_logits(weights, config, tokens, bug=None, mlp=None, caches=None):
     for pos, token in enumerate(tokens):
         x = weights["wte"][token] + (0.0 if bug == "no-position" else weights["wpe"][pos])
         x = rmsnorm(x)
-        for i in range(layers):
+        for i in range(0 if bug == "no-blocks" else layers):
             prefix = "layer0." if bug == "same-layer" else f"layer{i}."
             if bug == "cache-not-used":
                 keys[i], values[i] = [], []
@@ -154,9 +155,11 @@ def ref_logits(weights, config, tokens, bug=None, mlp=None, caches=None):
                 x = rmsnorm(x + mlp.forward(prefix, x))
                 continue
             attended = attention_step(rmsnorm(x), layer_weights(weights, prefix), keys[i], values[i], config["n_head"])
-            x = attended if bug in ("no-residual", "no-attention-residual") else x + attended
+            if bug != "no-attention":
+                x = attended if bug in ("no-residual", "no-attention-residual") else x + attended
             processed = mlp.forward(prefix, rmsnorm(x))
-            x = processed if bug in ("no-residual", "no-mlp-residual") else x + processed
+            if bug != "no-mlp":
+                x = processed if bug in ("no-residual", "no-mlp-residual") else x + processed
         rows.append(weights["lm_head"] @ x)
     return np.array(rows)
 
@@ -396,6 +399,30 @@ def own_expectation(compute):
         return None
 
 
+def unrecorded(symptom):
+    """A diagnose for helpers called where no symptom is wanted: it records nothing."""
+
+
+def when_sound(diagnose, sound):
+    """diagnose, recording a symptom only when sound() holds (asked once, when first needed): the graded functions
+    the one under test calls work, so an error it raised comes from its own code."""
+    verdict = []
+
+    def record(symptom):
+        if not verdict:
+            verdict.append(bool(own_expectation(sound)))
+        if verdict[0]:
+            diagnose(symptom)
+    return record
+
+
+# What Python says when a function uses a name that has no value there, or a value of another kind where it needs
+# a list, a dict, an int or a Value (a name mixed up with a similar one, or arguments passed in the wrong order).
+UNDEFINED_NAME = r"raised (NameError|UnboundLocalError)"
+WRONG_KIND = r"raised (TypeError|AttributeError|KeyError)"
+PAST_THE_END = r"raised IndexError"
+
+
 def close_or_own(got, want, own, rel=RTOL, abs_tol=ATOL):
     """got is close to the trusted want or, computed only then, to what own() gives with the student's dependency."""
     return close(got, want, rel, abs_tol) or close(got, own_expectation(own), rel, abs_tol)
@@ -484,14 +511,20 @@ def random_tokens(rng, config, length):
 SMALL = {"vocab_size": 4, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": 3}
 
 
-def call_init_directly(student):
+# matrix(n_out, n_in, std, rng) given its arguments in another order: a float where a size or the rng goes
+MATRIX_ARGUMENTS = r"'float' object cannot be interpreted as an integer|'float' object has no attribute 'gauss'"
+
+
+def call_init_directly(student, diagnose=None):
     """One direct call of init_params on a small config, so that an error is reported under its name."""
-    student.init_params(dict(SMALL), 0)
+    errors = {UNDEFINED_NAME: "init-names-mixed-up", MATRIX_ARGUMENTS: "init-names-mixed-up"}
+    with diagnosing(diagnose or unrecorded, errors):
+        student.init_params(dict(SMALL), 0)
 
 
-def init_summary(student, config, seed):
+def init_summary(student, config, seed, diagnose=None):
     """Calls init_params in the student's process and brings back only the row lengths of every matrix."""
-    call_init_directly(student)
+    call_init_directly(student, diagnose)
     summary = student.define(matrix_row_lengths)(student.init_params, config, seed)
     assert isinstance(summary, dict), "init_params should return a dict of matrices (lists of rows)"
     assert all(isinstance(rows, list) for rows in summary.values()), \
@@ -512,12 +545,18 @@ def check_names(summary, config, diagnose):
 
 
 def diagnose_shapes(diagnose, got, config):
-    """Records the known shape mistakes (config has fewer positions than tokens, so they are told apart)."""
+    """Records the known shape mistakes (config has fewer positions than tokens, so they are told apart), or, for
+    a wrong shape neither explains, that a matrix has the wrong shape."""
     d = config["n_embd"]
+    known = False
     if got.get("layer0.mlp_fc1") == (d, 4 * d) or got.get("layer0.mlp_fc2") == (4 * d, d):
         diagnose("init-mlp-shapes")
+        known = True
     if got.get("wpe") == (config["vocab_size"], d):
         diagnose("init-wpe-rows")
+        known = True
+    if not known and set(got) == set(shapes(config)) and got != shapes(config):
+        diagnose("init-wrong-shape")
 
 
 def shape_of(rows):
@@ -530,7 +569,7 @@ def test_init_params_names_every_matrix(student, rng, diagnose):
     """init_params makes wte, wpe, lm_head and the six layer{i}. matrices of every layer, and nothing else."""
     for layers in (1, 3):
         config = dict(tiny_config(rng), n_layer=layers)
-        check_names(init_summary(student, config, int(rng.integers(1000))), config, diagnose)
+        check_names(init_summary(student, config, int(rng.integers(1000)), diagnose), config, diagnose)
 
 
 @init_checkpoint
@@ -630,6 +669,12 @@ def check_mlp(diagnose, got, x, fc1, fc2):
         "mlp(x, layer) should be linear(relu(linear(x, mlp_fc1)), mlp_fc2)"
 
 
+def mlp_is_sound(student):
+    """True when the student's mlp gives the reference numbers on one layer: then an error gpt raises is its own."""
+    x, fc1, fc2 = mlp_case(np.random.default_rng(0), 3, 12)
+    return close(run_mlp(student, x, fc1, fc2)[0], ref_mlp(x, fc1, fc2), RTOL, ATOL)
+
+
 @mlp_checkpoint
 def test_mlp_matches_the_reference(student, rng, diagnose):
     """mlp gives fc2 · relu(fc1 · x) for random layers of several sizes."""
@@ -680,16 +725,19 @@ def test_mlp_gradients_reach_the_input_and_the_weights(student, rng, diagnose):
 
 GPT_BUGS = {
     "no-residual": "no-residual", "no-attention-residual": "no-residual", "no-mlp-residual": "no-residual",
+    "no-attention": "block-skipped", "no-mlp": "block-skipped", "no-blocks": "block-skipped",
     "post-norm": "post-norm", "no-position": "no-position", "same-layer": "same-layer",
     "cache-not-used": "cache-not-used",
 }
 
 
-def run_gpt(student, weights, config, tokens):
+def run_gpt(student, weights, config, tokens, diagnose=None):
     params = tables_of(student, weights)
     keys, values = empty_cache(student, config), empty_cache(student, config)
-    rows = [numbers_of(student, student.gpt(token, pos, keys, values, params, config), "gpt", config["vocab_size"])
-            for pos, token in enumerate(tokens)]
+    errors = {pattern: "gpt-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, PAST_THE_END)}
+    with diagnosing(when_sound(diagnose or unrecorded, lambda: mlp_is_sound(student)), errors):
+        rows = [numbers_of(student, student.gpt(token, pos, keys, values, params, config), "gpt",
+                           config["vocab_size"]) for pos, token in enumerate(tokens)]
     return np.array(rows), keys, values, params
 
 
@@ -722,7 +770,7 @@ def test_gpt_first_position_matches_the_reference(student, rng, diagnose):
     config = tiny_config(rng)
     weights = random_weights(rng, config)
     for token in (config["vocab_size"] - 1, int(rng.integers(0, config["vocab_size"] - 1))):
-        got, _, _, _ = run_gpt(student, weights, config, [token])
+        got, _, _, _ = run_gpt(student, weights, config, [token], diagnose)
         check_forward(student, diagnose, got, weights, config, [token],
                       "the logits at position 0 are wrong: embeddings, rmsnorm, the two pre-norm blocks with "
                       "residuals, lm_head")
@@ -734,7 +782,7 @@ def test_gpt_reads_a_sequence_through_its_caches(student, rng, diagnose):
     config = tiny_config(rng)
     weights = random_weights(rng, config)
     tokens = random_tokens(rng, config, config["block_size"])
-    got, _, _, _ = run_gpt(student, weights, config, tokens)
+    got, _, _, _ = run_gpt(student, weights, config, tokens, diagnose)
     check_forward(student, diagnose, got, weights, config, tokens,
                   "the logits are wrong at some position of a sequence")
 
@@ -745,7 +793,7 @@ def test_gpt_with_two_layers(student, rng, diagnose):
     config = tiny_config(rng, layers=2)
     weights = random_weights(rng, config)
     tokens = random_tokens(rng, config, 5)
-    got, _, _, _ = run_gpt(student, weights, config, tokens)
+    got, _, _, _ = run_gpt(student, weights, config, tokens, diagnose)
     check_forward(student, diagnose, got, weights, config, tokens, "with two layers the logits are wrong")
 
 
@@ -754,7 +802,7 @@ def test_gpt_in_the_reference_configuration(student, rng, diagnose):
     """The reference configuration (27 tokens, n_embd 16, 4 heads) gives the reference logits."""
     weights = random_weights(rng, REFERENCE, std=0.25)
     tokens = [26] + [LETTERS.index(c) for c in str(rng.choice(SAMPLE_NAMES))]
-    got, _, _, _ = run_gpt(student, weights, REFERENCE, tokens)
+    got, _, _, _ = run_gpt(student, weights, REFERENCE, tokens, diagnose)
     check_forward(student, diagnose, got, weights, REFERENCE, tokens,
                   "the logits of the reference configuration are wrong")
 
@@ -965,10 +1013,26 @@ def train_config(rng):
     return {"vocab_size": 4, "n_layer": 1, "n_embd": 4, "n_head": 2, "block_size": int(rng.integers(5, 7))}
 
 
-def run_train(student, weights, config, docs, steps, seed):
+# encode(chars, text) for encode(text, chars): a whole string looked up among the letters
+ENCODE_ARGUMENTS = r"raised ValueError: substring not found"
+
+
+def loss_is_sound(student, weights, config):
+    """True when the student's gpt and sequence_loss give the reference loss: then an error train raises is its own."""
+    tokens = [config["vocab_size"] - 1, 0, 1, 2, config["vocab_size"] - 1]
+    return forward_is_sound(student, weights, config) and \
+        close(run_loss(student, weights, config, tokens)[0], ref_loss(weights, config, tokens), RTOL, ATOL)
+
+
+def run_train(student, weights, config, docs, steps, seed, diagnose=None):
     params = tables_of(student, weights)
-    losses = student.train(params, docs, steps, config, seed)
+    errors = {pattern: "train-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, ENCODE_ARGUMENTS)}
+    with diagnosing(when_sound(diagnose or unrecorded, lambda: loss_is_sound(student, weights, config)),
+                    errors):
+        losses = student.train(params, docs, steps, config, seed)
     assert isinstance(losses, list), "train should return a list of losses"
+    if len(losses) != steps and diagnose:
+        diagnose("train-loss-count")
     assert len(losses) == steps, "train should return one loss per step"
     assert all(isinstance(x, float) for x in losses), "the losses should be plain floats (loss.data), not Values"
     return np.array(losses), read_tables(student, params)
@@ -987,23 +1051,31 @@ def own_run(student, weights, config, docs, steps, seed):
     return own_expectation(lambda: ref_train(weights, config, docs, steps, seed, step_loss=step_loss))
 
 
+def unmoved(tables, weights):
+    return all(np.array_equal(tables[k], weights[k]) for k in weights)
+
+
 def check_train(student, diagnose, got, weights, config, docs, steps, seed, message):
     """got is the trusted run, or train replayed here with the student's own sequence_loss."""
-    good = same_run(got, ref_train(weights, config, docs, steps, seed)) or \
-        same_run(got, own_run(student, weights, config, docs, steps, seed))
+    good = same_run(got, ref_train(weights, config, docs, steps, seed))
+    own = None if good else own_run(student, weights, config, docs, steps, seed)
+    good = good or same_run(got, own)
     if not good and forward_is_sound(student, weights, config):
         for bug in TRAIN_BUGS:
             if same_run(got, ref_train(weights, config, docs, steps, seed, bug)):
                 diagnose(bug)
                 break
+        # nothing moved, where a correct train with the student's own sequence_loss moves the parameters
+        if unmoved(got[1], weights) and own is not None and not unmoved(own[1], weights):
+            diagnose("train-no-update")
     assert good, message
 
 
 @train_checkpoint
-def test_train_returns_one_float_per_step(student, rng):
+def test_train_returns_one_float_per_step(student, rng, diagnose):
     """train returns a list with the loss of every step, as plain floats."""
     config = train_config(rng)
-    losses, _ = run_train(student, random_weights(rng, config), config, TRAIN_DOCS, 3, int(rng.integers(100)))
+    losses, _ = run_train(student, random_weights(rng, config), config, TRAIN_DOCS, 3, int(rng.integers(100)), diagnose)
     assert np.all(np.isfinite(losses)) and np.all(losses > 0), "every loss should be a positive number"
 
 
@@ -1021,7 +1093,7 @@ def test_train_starts_with_the_first_shuffled_name(student, rng, diagnose):
             break
         seed += 1
     held = student.hold(list(docs))  # the caller's list lives in the student's process
-    losses, _ = run_train(student, weights, config, held, 1, seed)
+    losses, _ = run_train(student, weights, config, held, 1, seed, diagnose)
     first = [3] + ["abc".index(c) for c in order[0]] + [3]
     good = close_or_own(losses[0], ref_loss(weights, config, first),
                         lambda: own_step_loss(student, config)(weights, first)[0])
@@ -1039,7 +1111,7 @@ def test_adam_first_step_moves_each_parameter_by_the_learning_rate(student, rng,
     config = train_config(rng)
     weights = random_weights(rng, config)
     doc = str(rng.choice(TRAIN_DOCS[:5]))
-    got = run_train(student, weights, config, ["abc", doc] if doc != "abc" else [doc], 1, 0)
+    got = run_train(student, weights, config, ["abc", doc] if doc != "abc" else [doc], 1, 0, diagnose)
     check_train(student, diagnose, got, weights, config, ["abc", doc] if doc != "abc" else [doc], 1, 0,
                 "after one step the parameters are not where Adam's first step puts them")
 
@@ -1051,7 +1123,7 @@ def test_train_follows_adam_with_linear_decay(student, rng, diagnose):
     weights = random_weights(rng, config)
     docs = [str(rng.choice(["abca", "cabb", "bcac"]))]
     seed = int(rng.integers(100))
-    got = run_train(student, weights, config, docs, 3, seed)
+    got = run_train(student, weights, config, docs, 3, seed, diagnose)
     check_train(student, diagnose, got, weights, config, docs, 3, seed,
                 "three steps on one name do not follow Adam (zero the gradients, linear decay, m and v kept)")
 
@@ -1065,17 +1137,17 @@ def test_train_cycles_through_the_shuffled_docs(student, rng, diagnose):
     if set("".join(docs)) != set("abc"):
         docs[0] = "abc"
     seed = int(rng.integers(100))
-    got = run_train(student, weights, config, docs, 5, seed)
+    got = run_train(student, weights, config, docs, 5, seed, diagnose)
     check_train(student, diagnose, got, weights, config, docs, 5, seed,
                 "the losses do not follow the shuffled names, one per step, cycling through them")
 
 
 @train_checkpoint
-def test_training_lowers_the_loss(student, rng):
+def test_training_lowers_the_loss(student, rng, diagnose):
     """Twenty steps on five short names bring the loss clearly down."""
     config = train_config(rng)
     weights, seed = random_weights(rng, config), int(rng.integers(100))
-    got = run_train(student, weights, config, TRAIN_DOCS[:5], 20, seed)
+    got = run_train(student, weights, config, TRAIN_DOCS[:5], 20, seed, diagnose)
     # The first and the last five steps see the same five names: without learning they score the same. A correct
     # train lowers their mean by 0.13 or more (measured on 1,000 draws of these inputs); with a broken
     # sequence_loss it may not, so the run of a correct train with the student's own one passes too.
@@ -1120,9 +1192,19 @@ def telling_seed(rng, weights, config, temperature):
     return seed if telling is None else telling
 
 
-def run_sample(student, params, config, temperature, seed):
+# rng.choices given a population of another length than the weights (one weight per token of the vocabulary)
+POPULATION_MISMATCH = r"raised ValueError: The number of weights does not match the population"
+
+
+def run_sample(student, params, config, temperature, seed, diagnose=None, weights=None):
+    """The name the student's sample draws; with diagnose (and the trusted weights behind params), an error it raised
+    is recorded when their gpt works."""
     rng = student.define(seeded_random)(int(seed))
-    name = student.sample(params, config, list(CHARS), temperature, rng)
+    errors = {pattern: "sample-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, PAST_THE_END,
+                                                               POPULATION_MISMATCH)}
+    with diagnosing(when_sound(diagnose or unrecorded, lambda: forward_is_sound(student, weights, config)),
+                    errors):
+        name = student.sample(params, config, list(CHARS), temperature, rng)
     assert isinstance(name, str), "sample should return the name as a string"
     return name
 
@@ -1139,12 +1221,12 @@ def check_sample(student, diagnose, got, params, weights, config, temperature, s
 
 
 @sample_checkpoint
-def test_sample_returns_a_name_made_of_letters(student, rng):
+def test_sample_returns_a_name_made_of_letters(student, rng, diagnose):
     """sample returns a string of letters from chars (never BOS), at most block_size long."""
     weights, config = sample_model(rng)
     params = tables_of(student, weights)
     for seed in rng.integers(0, 1000, 3).tolist():
-        name = run_sample(student, params, config, 1.0, seed)
+        name = run_sample(student, params, config, 1.0, seed, diagnose, weights)
         assert set(name) <= set(CHARS), "a sample should hold only letters of chars (BOS ends it, it is not a letter)"
         assert len(name) <= config["block_size"], "a sample should have at most block_size letters"
 
