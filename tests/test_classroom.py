@@ -25,7 +25,7 @@ from autograder.classroom.notebook import (
     unscored,
     without_grader_notes,
 )
-from autograder.classroom.record import RESULTS
+from autograder.classroom.record import RESULTS, Recorder
 from autograder.course import load_assignment
 
 from .conftest import TOY_ROOT
@@ -141,6 +141,36 @@ def test_the_class_is_graded_into_autograded_and_the_gradebook(course, tmp_path)
         assert (course / "autograded" / student / "toy" / "timestamp.txt").exists()
     assert not list((course / "autograded").glob("*/.toy.*"))
     assert not (course / "autograded" / "alice" / "toy" / "notes.txt").exists()  # a link is not followed
+
+
+def gradebook_rows(course) -> list[tuple]:
+    """Every submission's rows, by student and cell name: what nbgrader's tools read back."""
+    rows = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "atomgpt") as gradebook:
+        for submission in gradebook.find_assignment("toy").submissions:
+            rows.append((submission.student.id, str(submission.timestamp), submission.extension))
+            for notebook in submission.notebooks:
+                rows.append((submission.student.id, notebook.name, notebook.flagged, notebook.late_submission_penalty))
+                rows += [(submission.student.id, grade.name, grade.auto_score, grade.manual_score, grade.extra_credit,
+                          grade.needs_manual_grade) for grade in notebook.grades]
+                rows += [(submission.student.id, comment.name, comment.auto_comment, comment.manual_comment)
+                         for comment in notebook.comments]
+    return sorted(rows, key=repr)
+
+
+def test_a_first_submission_gets_the_rows_nbgraders_own_helpers_write(template, tmp_path, monkeypatch):
+    """A new, on-time submission's rows are inserted at once; they are the rows add_submission and scoring leave."""
+    def graded(name: str) -> list[tuple]:
+        course = shutil.copytree(template, tmp_path / name)
+        submit(course, "alice", SOLUTION.read_bytes())
+        submit(course, "bob", (course / "release" / "toy" / "toy.ipynb").read_bytes())
+        submit(course, "carol", with_cell("print('hello')"))
+        autograde(course)
+        return gradebook_rows(course)
+
+    inserted = graded("inserted")
+    monkeypatch.setattr(Recorder, "can_insert", lambda self, timestamp: False)
+    assert inserted == graded("by-nbgrader") and len(inserted) > 3
 
 
 def test_a_rerun_grades_only_what_changed_or_what_the_gradebook_lost(course):

@@ -156,7 +156,7 @@ class Recorder:
         try:
             submission = gradebook.find_submission(assignment_id, student)
         except MissingEntry:
-            if self.only_notebook and not (timestamp and self.duedate and timestamp > self.duedate):
+            if self.can_insert(timestamp):
                 self.insert_new(prepared, timestamp)
                 return
             submission = gradebook.add_submission(assignment_id, student)
@@ -182,14 +182,18 @@ class Recorder:
                 penalty = min(max(penalty, 0), notebook.score)
         notebook.late_submission_penalty = penalty
 
+    def can_insert(self, timestamp) -> bool:
+        """Whether a first submission's rows can go in at once (see `insert_new`)."""
+        return self.only_notebook and not (timestamp and self.duedate and timestamp > self.duedate)
+
     def insert_new(self, prepared: Prepared, timestamp) -> None:
         """A first submission's rows, as add_submission and the scoring above would leave them, in four inserts.
 
         nbgrader's add_submission builds them one ORM object at a time and
-        commits: about 9 ms of the main process's CPU per student, while the
-        grading processes wait for it to take the next result. Only an
-        assignment of one notebook, submitted on time, comes here; a late one
-        needs its penalty from the database's score.
+        commits: about 9 ms of the main process's CPU per student, taken from
+        the grading processes beside it. Only an assignment of one notebook,
+        submitted on time, comes here; a late one needs its penalty from the
+        database's score.
         """
         unknown = sorted(set(prepared.grades) - set(self.graded_cells.values()))
         if unknown:
