@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,11 +102,10 @@ class Recorder:
         penalties.init_plugin()
         self.late_penalty = penalties.plugin_inst.late_submission_penalty
         source = gradebook.find_notebook(assignment_id, assignment_id)  # cell id -> name: a grade's name costs no query
-        self.cell_names = {cell.id: cell.name for cell in [*source.grade_cells, *source.solution_cells,
-                                                             *source.task_cells]}
         self.source = source
         self.graded_cells = {cell.id: cell.name for cell in [*source.grade_cells, *source.task_cells]}
         self.commented_cells = {cell.id: cell.name for cell in [*source.solution_cells, *source.task_cells]}
+        self.cell_names = {**self.graded_cells, **self.commented_cells}
         self.only_notebook = len(source.assignment.notebooks) == 1
         self.duedate = source.assignment.duedate
 
@@ -164,9 +164,7 @@ class Recorder:
             submission.timestamp = timestamp
         notebook = gradebook.find_submission_notebook(assignment_id, assignment_id, student)
         grades, comments = self.by_name(notebook.grades), self.by_name(notebook.comments)
-        unknown = sorted(set(prepared.grades) - set(grades))
-        if unknown:
-            raise MissingEntry(f"grade cells {', '.join(unknown)} of {assignment_id} are not in the gradebook")
+        self.require_cells(prepared, grades)
         for grade_id, score in prepared.grades.items():
             grade = grades[grade_id]
             grade.auto_score = score
@@ -182,6 +180,12 @@ class Recorder:
                 penalty = min(max(penalty, 0), notebook.score)
         notebook.late_submission_penalty = penalty
 
+    def require_cells(self, prepared: Prepared, known: Iterable[str]) -> None:
+        """Every cell the graded notebook scores has a row (or a source cell) in the gradebook."""
+        unknown = sorted(set(prepared.grades) - set(known))
+        if unknown:
+            raise MissingEntry(f"grade cells {', '.join(unknown)} of {self.assignment_id} are not in the gradebook")
+
     def can_insert(self, timestamp) -> bool:
         """Whether a first submission's rows can go in at once (see `insert_new`)."""
         return self.only_notebook and not (timestamp and self.duedate and timestamp > self.duedate)
@@ -195,9 +199,7 @@ class Recorder:
         submitted on time, comes here; a late one needs its penalty from the
         database's score.
         """
-        unknown = sorted(set(prepared.grades) - set(self.graded_cells.values()))
-        if unknown:
-            raise MissingEntry(f"grade cells {', '.join(unknown)} of {self.assignment_id} are not in the gradebook")
+        self.require_cells(prepared, self.graded_cells.values())
         submission, notebook = new_uuid(), new_uuid()
         db = self.gradebook.db
         db.flush()  # a new Student row first: the submission refers to it
