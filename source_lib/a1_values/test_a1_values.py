@@ -302,8 +302,6 @@ class Composition:
     changed_inputs: bool  # it changed a or b itself, outside the atomic operations
 
 
-
-
 def replayed(method, numbers):
     try:
         return float(ATOMIC_ARITHMETIC[method](*numbers))
