@@ -811,7 +811,7 @@ def test_nothing_is_kept_between_calls(student, rng, diagnose):
     layer, _ = layer_of(student, W)
     A, B = rng.normal(size=(3, n)), rng.normal(size=(4, n))
     read = [causal_numbers(student, X, layer, n_head, diagnose) for X in (A, B, A)]
-    if read[0] != read[2]:
+    if repr(read[0]) != repr(read[2]):  # nan == nan here: a nan output is no sign of kept state
         diagnose("causal:keeps-state")
     results = [(rows_of(got, X.shape, "causal_self_attention", CAUSAL_LENGTH), X)
                for got, X in zip(read, (A, B, A), strict=True)]
