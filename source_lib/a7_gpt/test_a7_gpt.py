@@ -42,10 +42,12 @@ from autograder.suite.trusted import (
     attention_step,
     check_answer,
     close,
+    diagnose_only_fit,
     diagnosing,
     held_out_nll,
     is_value,
     log_softmax,
+    patterns_that_fit,
     rmsnorm,
     softmax,
 )
@@ -405,7 +407,10 @@ def unrecorded(symptom):
 
 def when_sound(diagnose, sound):
     """diagnose, recording a symptom only when sound() holds (asked once, when first needed): the graded functions
-    the one under test calls work, so an error it raised comes from its own code."""
+    the one under test calls work, so an error it raised comes from its own code. Without a diagnose (a call made
+    only for its result) nothing is recorded and sound() is never asked."""
+    if diagnose is None:
+        return unrecorded
     verdict = []
 
     def record(symptom):
@@ -418,8 +423,15 @@ def when_sound(diagnose, sound):
 
 # What Python says when a function uses a name that has no value there, or a value of another kind where it needs
 # a list, a dict, an int or a Value (a name mixed up with a similar one, or arguments passed in the wrong order).
+# Only these wordings: other errors of the same types come from mistakes of other kinds (a Value handed to
+# rng.choices, a list divided by a number, backward called on a float, the square root of a negative number).
 UNDEFINED_NAME = r"raised (NameError|UnboundLocalError)"
-WRONG_KIND = r"raised (TypeError|AttributeError|KeyError)"
+WRONG_KIND = (
+    r"raised TypeError: ('\w+' object is not (iterable|subscriptable)|list indices must be integers or slices"
+    r"|float\(\) argument must be a string or a real number, not '(list|dict|tuple|NoneType)')"
+    r"|raised AttributeError: '\w+' object has no attribute '(items|grad)'"
+    r"|raised KeyError: (\d+|'(wte|wpe|lm_head|attn_w[qkvo]|mlp_fc[12]|n_embd|n_head|n_layer|block_size|vocab_size)')"
+)
 PAST_THE_END = r"raised IndexError"
 
 
@@ -735,7 +747,7 @@ def run_gpt(student, weights, config, tokens, diagnose=None):
     params = tables_of(student, weights)
     keys, values = empty_cache(student, config), empty_cache(student, config)
     errors = {pattern: "gpt-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, PAST_THE_END)}
-    with diagnosing(when_sound(diagnose or unrecorded, lambda: mlp_is_sound(student)), errors):
+    with diagnosing(when_sound(diagnose, lambda: mlp_is_sound(student)), errors):
         rows = [numbers_of(student, student.gpt(token, pos, keys, values, params, config), "gpt",
                            config["vocab_size"]) for pos, token in enumerate(tokens)]
     return np.array(rows), keys, values, params
@@ -746,10 +758,9 @@ def check_forward(student, diagnose, got, weights, config, tokens, message):
     good = close_or_own(got, ref_logits(weights, config, tokens),
                         lambda: ref_logits(weights, config, tokens, mlp=OwnMlp(student, weights)))
     if not good:
-        for bug, symptom in GPT_BUGS.items():
-            if close(got, ref_logits(weights, config, tokens, bug), RTOL, ATOL):
-                diagnose(symptom)
-                break
+        patterns = ((symptom, ref_logits(weights, config, tokens, bug)) for bug, symptom in GPT_BUGS.items())
+        right = ref_logits(weights, config, tokens)
+        diagnose_only_fit(diagnose, patterns_that_fit(got, right, patterns, lambda a, b: close(a, b, RTOL, ATOL)))
     assert good, message
 
 
@@ -907,16 +918,14 @@ def check_loss(student, diagnose, got, weights, config, tokens, message):
     good = close_or_own(got, ref_loss(weights, config, tokens),
                         lambda: own_loss_grad(student, weights, config, tokens, gradients=False)[0])
     if not good and forward_is_sound(student, weights, config):
-        matches = []
-        for bug in LOSS_BUGS:
+        def wrong_loss(bug):
             try:
-                wrong = ref_loss(weights, config, tokens, bug)
+                return ref_loss(weights, config, tokens, bug)
             except IndexError:  # a variant that would read past the position table
-                continue
-            if close(got, wrong, RTOL, ATOL):
-                matches.append(bug)
-        if len(matches) == 1:
-            diagnose(matches[0])
+                return None
+        patterns = ((bug, wrong_loss(bug)) for bug in LOSS_BUGS)
+        right = ref_loss(weights, config, tokens)
+        diagnose_only_fit(diagnose, patterns_that_fit(got, right, patterns, lambda a, b: close(a, b, RTOL, ATOL)))
     assert good, message
 
 
@@ -1024,10 +1033,10 @@ def loss_is_sound(student, weights, config):
         close(run_loss(student, weights, config, tokens)[0], ref_loss(weights, config, tokens), RTOL, ATOL)
 
 
-def run_train(student, weights, config, docs, steps, seed, diagnose=None):
+def run_train(student, weights, config, docs, steps, seed, diagnose):
     params = tables_of(student, weights)
     errors = {pattern: "train-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, ENCODE_ARGUMENTS)}
-    with diagnosing(when_sound(diagnose or unrecorded, lambda: loss_is_sound(student, weights, config)),
+    with diagnosing(when_sound(diagnose, lambda: loss_is_sound(student, weights, config)),
                     errors):
         losses = student.train(params, docs, steps, config, seed)
     assert isinstance(losses, list), "train should return a list of losses"
@@ -1202,7 +1211,7 @@ def run_sample(student, params, config, temperature, seed, diagnose=None, weight
     rng = student.define(seeded_random)(int(seed))
     errors = {pattern: "sample-names-mixed-up" for pattern in (UNDEFINED_NAME, WRONG_KIND, PAST_THE_END,
                                                                POPULATION_MISMATCH)}
-    with diagnosing(when_sound(diagnose or unrecorded, lambda: forward_is_sound(student, weights, config)),
+    with diagnosing(when_sound(diagnose, lambda: forward_is_sound(student, weights, config)),
                     errors):
         name = student.sample(params, config, list(CHARS), temperature, rng)
     assert isinstance(name, str), "sample should return the name as a string"
@@ -1211,12 +1220,11 @@ def run_sample(student, params, config, temperature, seed, diagnose=None, weight
 
 def check_sample(student, diagnose, got, params, weights, config, temperature, seed, message):
     """got is the reference name, or the one a correct sample draws with the student's own gpt."""
-    good = got == ref_sample(weights, config, CHARS, temperature, seed) or \
-        got == own_expectation(lambda: own_sample(student, params, config, temperature, seed))
+    right = ref_sample(weights, config, CHARS, temperature, seed)
+    good = got == right or got == own_expectation(lambda: own_sample(student, params, config, temperature, seed))
     if not good and forward_is_sound(student, weights, config):
-        matches = [bug for bug in SAMPLE_BUGS if got == ref_sample(weights, config, CHARS, temperature, seed, bug)]
-        if len(matches) == 1:  # a name two mistakes would both give says nothing about which one it is
-            diagnose(matches[0])
+        patterns = ((bug, ref_sample(weights, config, CHARS, temperature, seed, bug)) for bug in SAMPLE_BUGS)
+        diagnose_only_fit(diagnose, patterns_that_fit(got, right, patterns, lambda a, b: a == b))
     assert good, message
 
 
