@@ -20,6 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder.cli import main as atomgpt
 from autograder.course import PACKAGE_ROOT
 from autograder.export import gradescope
 from autograder.hidden_inputs import SECRET_FILE, hidden_inputs
@@ -158,14 +159,15 @@ def test_a_known_bug_loses_its_checkpoints_points_and_names_its_misconception(ex
     lost = [t for t in results["tests"] if t["score"] < t["max_score"]]
     assert [t["tags"] for t in lost] == [[made.bug.checkpoint]]
     message = misconception_message(made.assignment, made.bug.misconception)
-    assert message in lost[0]["output"] and message in results["output"]
+    assert message in lost[0]["output"]  # plain text
+    assert gradescope.plain(message) in results["output"]  # markdown: shown as written
 
 
 def test_a_broken_notebook_scores_zero_with_a_clear_message(exported):
     made, zipped = exported
     results, _ = run_as_gradescope(made, zipped, "broken")
     assert results["score"] == 0 and results["tests"]
-    assert f"{made.assignment.id}.ipynb is not a valid notebook" in results["output"]
+    assert gradescope.plain(f"{made.assignment.id}.ipynb is not a valid notebook") in results["output"]
 
 
 def test_a_cheat_gains_nothing_and_the_results_file_is_the_graders(exported):
@@ -210,6 +212,15 @@ def test_the_scripts_are_valid_bash_and_install_the_wheel_they_travel_with(expor
             assert subprocess.run(["bash", "-n"], input=text, text=True).returncode == 0
         setup = archive.read("setup.sh").decode()
     assert "pip install ./*.whl" in setup and "bubblewrap" in setup and "sys.version_info < (3, 11)" in setup
+
+
+def test_atomgpt_export_writes_the_zip_and_refuses_an_unknown_assignment(tmp_path, capsys):
+    zipped = tmp_path / "a1.zip"
+    assert atomgpt(["export", "gradescope", "a1_values", "--out", str(zipped), "--seed", "7"]) == 0
+    with zipfile.ZipFile(zipped) as archive:
+        assert json.loads(archive.read("kit/hidden_inputs.json")) == {"source": "seed", "secret": "", "seed": 7}
+    assert atomgpt(["export", "gradescope", "a9_nothing", "--out", str(zipped)]) == 2
+    assert "unknown assignment 'a9_nothing'" in capsys.readouterr().err
 
 
 def test_a_grader_failure_still_writes_a_results_file(tmp_path, monkeypatch, capsys):

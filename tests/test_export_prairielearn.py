@@ -22,6 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder.cli import main as atomgpt
 from autograder.course import PACKAGE_ROOT
 from autograder.export import prairielearn
 from autograder.hidden_inputs import SECRET_FILE, hidden_inputs
@@ -220,6 +221,13 @@ def test_the_dockerfile_installs_the_wheel_beside_it_and_the_entry_point_is_vali
     assert dockerfile.count("FROM python:3.") == 1 and "COPY *.whl" in dockerfile and "bubblewrap" in dockerfile
     entry = (course / "serverFilesCourse" / "atomgpt" / "run_grader").read_text()
     assert subprocess.run(["bash", "-n"], input=entry, text=True).returncode == 0
+
+
+def test_atomgpt_export_names_the_grader_image_it_is_given(tmp_path):
+    out = tmp_path / "course"
+    assert atomgpt(["export", "prairielearn", "a1_values", "--out", str(out), "--image", "someone/atomgpt-grader"]) == 0
+    info = json.loads((out / "questions" / "a1_values" / "info.json").read_text())
+    assert info["externalGradingOptions"]["image"] == "someone/atomgpt-grader"
 
 
 def test_a_grader_failure_costs_the_student_no_attempt(tmp_path, monkeypatch, capsys):

@@ -11,6 +11,7 @@ results.json last, whole. `AUTOGRADER_ROOT` moves /autograder, for tests.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import traceback
@@ -35,6 +36,7 @@ from .bundle import (
 )
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
+MARKDOWN = re.compile(r"([\\`*_\[\]<>#|])")  # characters markdown would read as markup
 VENV = "/opt/atomgpt"  # where setup.sh installs the kit: outside /autograder, so a sandbox may show it
 
 SETUP_SH = f"""#!/usr/bin/env bash
@@ -97,20 +99,25 @@ def results(rubric: Rubric, result: dict) -> dict:
     Hand-graded short answers are left out of `tests` (Gradescope grades them
     in the assignment's own outline); the summary says how many points they hold.
     """
-    summary = [result["output"]]
+    summary = [plain(line) for line in result["output"].splitlines()]  # each line a paragraph of its own
     found = misconceptions(result)
     if found:
-        summary += ["", "**Likely misconceptions**", *(f"- {message}" for message in found)]
+        summary += ["**Likely misconceptions**", "\n".join(f"- {plain(message)}" for message in found)]
     tests = [{"name": entry.title, "score": entry.score, "max_score": entry.max_score,
               "status": "passed" if entry.passed else "failed", "output": entry.feedback,
               "output_format": "text", "visibility": entry.visibility, "tags": [entry.id]}
              for entry in checkpoint_entries(result)]
-    graded = {"score": result["score"], "execution_time": result["execution_time"], "output": "\n".join(summary),
+    graded = {"score": result["score"], "execution_time": result["execution_time"], "output": "\n\n".join(summary),
               "output_format": "md", "stdout_visibility": "hidden", "tests": tests}
     columns = leaderboard(rubric, result)
     if columns:
         graded["leaderboard"] = columns
     return graded
+
+
+def plain(text: str) -> str:
+    """Text shown as written in markdown: `_op` or `'*'` in a message must not start emphasis."""
+    return MARKDOWN.sub(r"\\\1", text)
 
 
 def failure(seconds: float) -> dict:
