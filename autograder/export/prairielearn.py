@@ -92,7 +92,6 @@ def info(assignment: Assignment, image: str | None) -> dict:
         "type": "v3",
         "title": assignment.rubric.title,
         "topic": TOPIC,
-        "tags": ["atomgpt", assignment.id],
         "singleVariant": True,
         "gradingMethod": "External",
         "externalGradingOptions": {
@@ -113,6 +112,7 @@ def question_html(assignment: Assignment) -> str:
     rubric = assignment.rubric
     downloads = "\n".join(f'    <li><a href="{{{{options.client_files_question_url}}}}/{escape(path.name)}" download>'
                           f"{escape(path.name)}</a></li>" for path in (assignment.release, *assignment.data_files))
+    written = f", with {escape(', '.join(rubric.hand_in))}, which it writes" if rubric.hand_in else ""
     manual = ""
     if rubric.manual:
         points = sum(m.points for m in rubric.manual)
@@ -120,8 +120,7 @@ def question_html(assignment: Assignment) -> str:
                   "the grader scores the rest.</p>")
     return f"""<pl-question-panel>
   <p><strong>{escape(rubric.title)}</strong></p>
-  <p>Download the notebook, fill it in and run it top to bottom, then upload it here
-  {"with the files it wrote " if rubric.hand_in else ""}for grading.</p>
+  <p>Download the notebook, fill it in and run it top to bottom, then upload it here for grading{written}.</p>
   <ul>
 {downloads}
   </ul>{manual}
