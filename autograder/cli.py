@@ -19,6 +19,7 @@ from .course import CONFIG_NAME
 # the command line imports what a command needs and no more (nbgrader, nbformat, pytest cost seconds).
 GRADER_ERRORS = [("autograder.build", "BuildError"), ("autograder.build.cells", "NotebookSourceError"),
                  ("autograder.cluster", "ClusterError"), ("autograder.course", "CourseError"),
+                 ("autograder.export.bundle", "ExportError"),
                  ("autograder.hidden_inputs", "SecretError"), ("autograder.nbgrader_tools", "ToolError"),
                  ("autograder.rubric", "RubricError"), ("autograder.sandbox.launcher", "SandboxError"),
                  ("autograder.submission", "SubmissionError"), ("autograder.suite.runner", "SuiteError"),
@@ -68,6 +69,14 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("assignment")
     check.add_argument("notebook", nargs="?", type=Path)
 
+    export = commands.add_parser("export", help="a Gradescope autograder zip or a PrairieLearn question and grader")
+    export.add_argument("platform", choices=["gradescope", "prairielearn"])
+    export.add_argument("assignment")
+    export.add_argument("--out", type=Path, help="the zip (default: autograder.zip) or folder (default: prairielearn)")
+    export.add_argument("--course", type=Path, help="use this nbgrader course's hidden inputs (default: the kit's)")
+    export.add_argument("--seed", type=int, help="hidden inputs from this seed instead")
+    export.add_argument("--image", help="PrairieLearn: the grader image's name (default: atomgpt-grader)")
+
     demo = commands.add_parser("demo", help="build, grade a synthetic class, print the report")
     demo.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     demo.add_argument("--out", type=Path, default=Path("demo"))
@@ -103,6 +112,10 @@ def run(args: argparse.Namespace, console) -> int:
         return run_grade(root, args, console)
     if args.command == "autograde":
         return run_autograde(root, args, console)
+    if args.command == "export":
+        from .export import run_export
+
+        return run_export(root, args, console)
     from .demo import run_demo
 
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)

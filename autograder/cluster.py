@@ -55,10 +55,9 @@ class KitSlice:
 
     @classmethod
     def of(cls, assignment: Assignment, release: Path | None) -> KitSlice:
-        """Rubric, suite and course data from the kit, and the release submissions are graded against, if any."""
-        root = assignment.folder.parent.parent
-        paths = [assignment.folder / "rubric.toml", assignment.suite, *sorted((root / "source_lib" / "data").glob("*"))]
-        files = [(str(p.relative_to(root)), p.read_bytes()) for p in paths if p.is_file()]
+        """What grading reads from the kit, and the release submissions are graded against, if any."""
+        root = assignment.kit_root
+        files = [(str(p.relative_to(root)), p.read_bytes()) for p in assignment.grading_files()]
         if release is not None and release.is_file():
             files.append((f"assignments/{assignment.id}/{assignment.id}.ipynb", release.read_bytes()))
         return cls(assignment.id, tuple(files), engine_digest())

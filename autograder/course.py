@@ -23,6 +23,7 @@ class Assignment:
     folder: Path
     rubric: Rubric
     data_files: tuple[Path, ...] = ()  # checked to exist when the assignment is loaded
+    grader_data: tuple[Path, ...] = ()  # data only the hidden suite reads, checked likewise
 
     @property
     def suite(self) -> Path:
@@ -35,16 +36,28 @@ class Assignment:
     @property
     def release(self) -> Path:
         """The student release the build writes: the shape a loose notebook is graded in."""
-        return self.folder.parent.parent / "assignments" / self.id / f"{self.id}.ipynb"
+        return self.kit_root / "assignments" / self.id / f"{self.id}.ipynb"
 
     @property
     def variants(self) -> Path:
         return self.folder / "variants.toml"
 
+    def grading_files(self) -> list[Path]:
+        """What grading reads from the kit besides the release: rubric, hidden suite and the data both read.
 
-def data_files(folder: Path, rubric: Rubric) -> tuple[Path, ...]:
-    """The course data files an assignment ships with, from source_lib/data/."""
-    files = tuple(folder.parent / "data" / name for name in rubric.data)
+        Laid out under another root in the same places (`kit_root`), they
+        grade as the kit does: a cluster worker's copy, a platform export.
+        """
+        return [self.folder / "rubric.toml", self.suite, *self.data_files, *self.grader_data]
+
+    @property
+    def kit_root(self) -> Path:
+        return self.folder.parent.parent
+
+
+def data_files(folder: Path, rubric: Rubric, names: tuple[str, ...] | None = None) -> tuple[Path, ...]:
+    """Course data files from source_lib/data/: by default those the assignment ships with."""
+    files = tuple(folder.parent / "data" / name for name in (rubric.data if names is None else names))
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise CourseError(f"{rubric.assignment}: data files listed in rubric.toml are missing: {', '.join(missing)}")
@@ -76,7 +89,8 @@ def load_assignment(assignment_id: str, root: Path | None = None) -> Assignment:
         known = ", ".join(assignment_ids(root)) or "none"
         raise CourseError(f"unknown assignment {assignment_id!r} (known: {known})")
     rubric = load_rubric(folder / "rubric.toml")
-    return Assignment(assignment_id, folder, rubric, data_files(folder, rubric))
+    return Assignment(assignment_id, folder, rubric, data_files(folder, rubric),
+                      data_files(folder, rubric, rubric.grader_data))
 
 
 @functools.cache

@@ -77,6 +77,7 @@ def grade_program(assignment: Assignment, program: Program, *, name: str, inputs
         rubric, rubric.score(outcomes), submission=name, problems=problems, sandbox=boundary.describe(),
         incidents=incidents, seconds=time.monotonic() - started, hidden_inputs=inputs.record())
     result["extra_data"]["student_cpu_seconds"] = round(sum(s.cpu_seconds for s in context.sessions), 3)
+    result["extra_data"]["measures"] = {name: value for o in outcomes for name, value in o.measures}
     return result
 
 

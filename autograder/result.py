@@ -3,7 +3,7 @@
 `tests[]` holds one entry per auto-graded checkpoint, so `score` is their
 sum; checkpoints, misconceptions, hand-graded questions still to mark,
 limit hits, the sandbox's protections, the CPU seconds the student's code
-used (added by `grading`) and what the hidden inputs derived
+used and what its hidden tests measured (both added by `grading`) and what the hidden inputs derived
 from (the seed that replays them, the secret's fingerprint) go under
 `extra_data`, which the feedback leaves out.
 """
@@ -58,7 +58,7 @@ def gradescope_result(
             "max_score": score.checkpoint.points,
             "status": "passed" if score.full else "failed",
             "output": checkpoint_output(score),
-            "visibility": "visible",
+            "visibility": score.checkpoint.visibility,
         }
         for score in scores
     ]

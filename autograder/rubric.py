@@ -15,7 +15,10 @@ cost points only on the checkpoints about its function and on the
 milestones that integrate them, and a milestone that loses points names
 the integrated checkpoints that explain it. A misconception is a pattern in
 the outcomes (symptoms the suite observed, tests that failed or passed)
-mapped to a sentence a student understands.
+mapped to a sentence a student understands. A checkpoint's `visibility`
+says when a platform shows its entry to the student (Gradescope's values);
+`[[leaderboard]]` columns rank submissions by a measure a hidden test
+records (a7's held-out NLL), which never changes a score.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 from .sandbox import Limits
 
 PARTIAL_RULES = ("proportional", "all-or-nothing")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's, for a checkpoint's entry
+ORDERS = ("asc", "desc")  # a leaderboard column: lower ranks first (asc), or higher (desc)
 ANSWER_KINDS = ("number", "choice")  # a number within a tolerance; one letter of a multiple choice
 
 
@@ -71,6 +76,16 @@ class Checkpoint:
     answer: Answer | None = None  # set for an auto-graded checkpoint question
     functions: tuple[str, ...] = ()  # the graded code its tests judge: functions, or a question's answer
     integrates: tuple[str, ...] = ()  # for a milestone: the checkpoints whose code it runs together
+    visibility: str = "visible"  # when a platform shows the student this checkpoint's entry (Gradescope's values)
+
+
+@dataclass(frozen=True)
+class LeaderboardColumn:
+    """A measure a hidden test records (`measure` fixture) that a platform's leaderboard ranks submissions by."""
+
+    name: str
+    measure: str
+    order: str = "desc"
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class TestOutcome:
     passed: bool
     feedback: str  # empty when passed
     symptoms: tuple[str, ...] = ()
+    measures: tuple[tuple[str, float], ...] = ()  # what the test measured (a held-out loss), never a score
 
 
 @dataclass
@@ -133,6 +149,8 @@ class Rubric:
     total: float = 100
     data: tuple[str, ...] = ()  # course data files shipped with the notebook (source_lib/data/)
     hand_in: tuple[str, ...] = ()  # files the notebook writes and the student hands in beside it
+    grader_data: tuple[str, ...] = ()  # course data files only the hidden suite reads (held-out names); never shipped
+    leaderboard: tuple[LeaderboardColumn, ...] = ()
 
     @property
     def auto_points(self) -> float:
@@ -223,7 +241,7 @@ def _parse(data: dict) -> Rubric:
     checkpoints = tuple(
         Checkpoint(c["id"], c["title"], float(c["points"]), c.get("partial", "proportional"),
                    tuple(c.get("requires", ())), c.get("hint", ""), _answer(c["id"], c.get("answer")),
-                   tuple(c.get("functions", ())), tuple(c.get("integrates", ())))
+                   tuple(c.get("functions", ())), tuple(c.get("integrates", ())), c.get("visibility", "visible"))
         for c in data.get("checkpoint", []))
     manual = tuple(ManualQuestion(m["id"], float(m["points"]), m["prompt"], m["rubric"])
                    for m in data.get("manual", []))
@@ -235,7 +253,10 @@ def _parse(data: dict) -> Rubric:
                   head.get("suite", f"test_{head['id']}.py"), checkpoints, manual, misconceptions,
                   Limits.from_table(data.get("limits", {})), float(head.get("points", 100)),
                   tuple(str(name) for name in head.get("data", ())),
-                  tuple(str(name) for name in head.get("hand_in", ())))
+                  tuple(str(name) for name in head.get("hand_in", ())),
+                  tuple(str(name) for name in head.get("grader_data", ())),
+                  tuple(LeaderboardColumn(c["name"], c["measure"], c.get("order", "desc"))
+                        for c in data.get("leaderboard", [])))
 
 
 def _answer(checkpoint_id: str, table: dict | None) -> Answer | None:
@@ -274,10 +295,15 @@ def _validate(rubric: Rubric, path: Path) -> None:
             if integrated not in seen:
                 problems.append(f"checkpoint {checkpoint.id} integrates {integrated!r}, "
                                 "which must be a checkpoint listed before it")
+        if checkpoint.visibility not in VISIBILITIES:
+            problems.append(f"checkpoint {checkpoint.id}: visibility must be one of {VISIBILITIES}")
         if checkpoint.answer is None and not (checkpoint.functions or checkpoint.integrates):
             problems.append(f"checkpoint {checkpoint.id}: name the graded code it judges (functions = [...]) "
                             "or, for a milestone, the checkpoints it integrates")
         seen.add(checkpoint.id)
+    for column in rubric.leaderboard:
+        if column.order not in ORDERS:
+            problems.append(f"leaderboard column {column.name!r}: order must be one of {ORDERS}")
     for misconception in rubric.misconceptions:
         if misconception.checkpoint not in seen:
             problems.append(f"misconception {misconception.id}: unknown checkpoint {misconception.checkpoint!r}")

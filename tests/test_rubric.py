@@ -118,10 +118,23 @@ def test_tests_marking_unknown_checkpoints_are_an_instructor_error(tmp_path):
     (('id = "essay"', 'id = "base"'), "ids used twice"),
     (('title = "Base"', ''), "title"),
     (('[assignment]', '[assignment'), "not valid TOML"),
+    (('functions = ["f"]', 'functions = ["f"]\nvisibility = "secret"'), "visibility must be one of"),
+    (('[[manual]]', '[[leaderboard]]\nname = "Loss"\nmeasure = "loss"\norder = "lowest"\n\n[[manual]]'),
+     "order must be one of"),
 ])
 def test_broken_rubrics_name_the_problem(tmp_path, change, message):
     with pytest.raises(RubricError, match=message):
         rubric_from(tmp_path, RUBRIC.replace(*change, 1))
+
+
+def test_visibility_and_leaderboard_default_to_a_visible_entry_and_no_columns(tmp_path):
+    rubric = rubric_from(tmp_path)
+    assert [c.visibility for c in rubric.checkpoints] == ["visible", "visible"] and rubric.leaderboard == ()
+    text = RUBRIC.replace('functions = ["f"]', 'functions = ["f"]\nvisibility = "after_due_date"').replace(
+        "[[manual]]", '[[leaderboard]]\nname = "Loss"\nmeasure = "loss"\norder = "asc"\n\n[[manual]]')
+    rubric = rubric_from(tmp_path, text)
+    assert rubric.checkpoints[0].visibility == "after_due_date"
+    assert [(c.name, c.measure, c.order) for c in rubric.leaderboard] == [("Loss", "loss", "asc")]
 
 
 def test_unknown_limits_are_rejected(tmp_path):

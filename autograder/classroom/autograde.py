@@ -249,7 +249,7 @@ def assignment_digest(assignment: Assignment, coursedir: CourseDirectory, gradin
                       inputs: HiddenInputs) -> str:
     """Everything besides the submission that a score depends on."""
     digest = hashlib.sha256(f"{__version__}\0{grading_rules}\0{json.dumps(inputs.record())}\0".encode())
-    for path in (assignment.folder / "rubric.toml", assignment.suite, *assignment.data_files):
+    for path in assignment.grading_files():
         digest.update(path.read_bytes())
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment.id))
     digest.update(files_digest(source, coursedir.ignore).encode())

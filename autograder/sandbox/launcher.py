@@ -3,12 +3,13 @@
 Three ways, tried in order:
 - bubblewrap: a private read-only view of the system holding only the
   Python interpreter and the worker script (no course files, no other
-  submissions), no network, own process tree, an unprivileged user id
-  (unless the grader runs as root: the worker's user then maps to root);
+  submissions), no network, own process tree, an unprivileged user id;
 - namespaces (`unshare`): no network and an own process tree;
 - process: a separate process with resource limits only.
 Every way adds rlimits (memory, CPU, file size) and a new session, and a
-result records which protections were active.
+result records which protections were active. A grader started as root
+(Gradescope's and PrairieLearn's containers) starts every way as nobody
+when nobody can run it, so the student's code never runs as root.
 """
 
 from __future__ import annotations
@@ -149,10 +150,10 @@ def bubblewrap() -> Boundary:
         "--ro-bind", str(WORKER), SANDBOX_WORKER, "--chdir", "/tmp",
     ]
     active = ("separate-process", "resource-limits", "private-filesystem", "no-network", "process-isolation")
-    if os.geteuid() != 0:  # its user 65534 maps to the caller's: started by root, the worker is root outside
-        active += ("unprivileged-user",)
-    # the working folder gets its own mount point: Python itself may live under /tmp
-    return Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER, workdir_mount=SANDBOX_WORKDIR)
+    # the working folder gets its own mount point: Python itself may live under /tmp; its user 65534 maps to
+    # the caller's, so started by root it is root outside unless bubblewrap itself is started as nobody
+    return unprivileged(Boundary("bubblewrap", active, tuple(prefix), worker=SANDBOX_WORKER,
+                                 workdir_mount=SANDBOX_WORKDIR))
 
 
 def namespaces() -> Boundary:
@@ -167,7 +168,7 @@ def plain_process() -> Boundary:
 
 
 def unprivileged(boundary: Boundary) -> Boundary:
-    """As root, run the worker as nobody when nobody can start this Python at all."""
+    """As root, run the worker (or what starts it) as nobody when nobody can start this Python at all."""
     if os.geteuid() != 0:
         return replace(boundary, active=(*boundary.active, "unprivileged-user"))
     as_nobody = replace(boundary, run_as=NOBODY, active=(*boundary.active, "unprivileged-user"))

@@ -10,6 +10,9 @@ Fixtures:
   module fixture the same kind of generator for inputs several tests share.
 - `diagnose`: records a symptom (a known wrong pattern) the test observed;
   rubric misconceptions key on it.
+- `measure`: records a number the test measured on the trusted side (a
+  trained model's held-out loss) under a name; results list it and a
+  rubric's `[[leaderboard]]` ranks by it; it never changes a score.
 - `submitted_file`: reads a file handed in next to the notebook (a trained
   checkpoint) as bytes, in the trusted process; the student's code never
   runs on it.
@@ -202,6 +205,16 @@ def diagnose():
 
     def record(symptom: str) -> None:
         item.user_properties.append(("symptom", symptom))
+
+    return record
+
+
+@pytest.fixture
+def measure():
+    item = RUNNING.item
+
+    def record(name: str, value: float) -> None:
+        item.user_properties.append(("measure", (name, float(value))))
 
     return record
 

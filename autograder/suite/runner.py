@@ -89,9 +89,10 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None) -> TestOutcome:
         pass
     item._request, item.funcargs = False, None  # what the test made goes, as pytest lets it go
     symptoms = tuple(value for key, value in item.user_properties if key == "symptom")
+    measures = tuple(value for key, value in item.user_properties if key == "measure")
     name = getattr(item, "originalname", None) or item.name
     feedback = "" if error is None else feedback_for(item, error)
-    return TestOutcome(name, checkpoint_of(item), error is None, feedback, symptoms)
+    return TestOutcome(name, checkpoint_of(item), error is None, feedback, symptoms, measures)
 
 
 class CollectedSuite:

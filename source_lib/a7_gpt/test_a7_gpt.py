@@ -1336,10 +1336,11 @@ def test_checkpoint_is_a_well_formed_reference_model(submitted_file):
 
 
 @capstone
-def test_checkpoint_beats_the_bar_on_held_out_names(submitted_file):
+def test_checkpoint_beats_the_bar_on_held_out_names(submitted_file, measure):
     """The trained model in checkpoint.json predicts names it has never seen: held-out NLL per token below 2.60."""
     weights = load_submitted_checkpoint(submitted_file)
     nll = checkpoint_nll(weights)
+    measure("held_out_nll", nll)
     assert nll < BAR, f"your checkpoint's held-out NLL per token is {nll:.2f}, not below the bar of {BAR:.2f}: " \
                       "train the reference model (the training cells) and hand in the checkpoint.json they write"
 
