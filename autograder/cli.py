@@ -68,6 +68,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("assignment")
     check.add_argument("notebook", nargs="?", type=Path)
 
+    report = commands.add_parser("report", help="an HTML class report with plots, from the results and the gradebook")
+    report.add_argument("assignments", nargs="*", help="assignment ids (default: every one with results)")
+    report.add_argument("--course", type=Path, help=COURSE_HELP)
+    report.add_argument("--out", type=Path, help="folder for report.html (default: the course folder)")
+
     demo = commands.add_parser("demo", help="build, grade a synthetic class, print the report")
     demo.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     demo.add_argument("--out", type=Path, default=Path("demo"))
@@ -103,6 +108,8 @@ def run(args: argparse.Namespace, console) -> int:
         return run_grade(root, args, console)
     if args.command == "autograde":
         return run_autograde(root, args, console)
+    if args.command == "report":
+        return run_report(root, args, console)
     from .demo import run_demo
 
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
@@ -187,6 +194,22 @@ def run_autograde(root: Path, args: argparse.Namespace, console) -> int:
         f"{len(run.results)} autograded, {len(run.unchanged)} unchanged since the last run (--force regrades "
         f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s ({run.inputs.describe()}); "
         f"results in {course / RESULTS / args.assignment}", highlight=False)
+    return 0
+
+
+def run_report(root: Path, args: argparse.Namespace, console) -> int:
+    from .class_report import write_report
+    from .classroom.record import RESULTS
+    from .course import CourseError, assignment_ids, load_assignment
+
+    course = course_folder(args.course, root).resolve()
+    if not (course / CONFIG_NAME).is_file():
+        raise CourseError(f"{course} is not an nbgrader course folder (no {CONFIG_NAME})")
+    ids = args.assignments or [i for i in assignment_ids(root) if (course / RESULTS / i).is_dir()]
+    if not ids:
+        raise CourseError(f"no results in {course / RESULTS}: run `atomgpt autograde ASSIGNMENT` first")
+    page = write_report(course, [load_assignment(i, root) for i in ids], args.out or course)
+    console.print(f"class report of {', '.join(ids)} in {page}", highlight=False)
     return 0
 
 

@@ -150,6 +150,7 @@ def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
     assert summary["misconceptions"] == {"doubling": 1}
     assert "bug-doubling" in done.stdout and "score" in done.stdout
     assert "# toy: class summary" in (tmp_path / "demo" / "report.md").read_text()
+    assert "You doubled x instead" in (tmp_path / "demo" / "report.html").read_text()
     with (tmp_path / "demo" / "course" / "grades.csv").open() as exported:  # nbgrader's export of the gradebook
         exported_scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(exported)}
     assert exported_scores == {name: float(score) for name, score in scores.items()}
