@@ -83,6 +83,7 @@ def test_build_check_spots_stale_generated_files(tmp_path):
     release.write_text(release.read_text().replace("Toy assignment", "Toy assignment, edited"))
     stale = atomgpt("build", "--check", root=copy)
     assert stale.returncode == 1 and "stale: assignments/toy/toy.ipynb" in stale.stdout
+    assert "built toy (1 of 1 done)" in stale.stderr  # progress, a plain line where stderr is not a terminal
 
 
 def test_a_build_on_another_machine_is_not_stale(tmp_path):
