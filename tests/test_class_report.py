@@ -95,6 +95,8 @@ def test_the_report_reads_what_the_class_did(graded, tmp_path):
     assert rows["squares"]["mean"] == (60 + 15) / 5 and rows["squares"]["full"] == 1 / 5
     assert toy.feedback["alice"] == os.path.relpath(course / "feedback" / "alice" / "toy" / "toy.html", tmp_path)
     assert data.names["alice"] == "Alice Liddell" and data.names["bob"] == "bob"
+    assert data.heat_map_students(9) == ["alice", "bob", "carol", "dave", "erin"]  # highest mean share first
+    assert data.heat_map_students(2) == ["carol", "dave"]  # a large class shows those with the lowest
     (fall,) = data.fell_most()
     assert (fall["student"], fall["from"], fall["to"], fall["fall"]) == ("alice", "toy", "toy2", 0.5)
 

@@ -21,6 +21,7 @@ from . import plots
 from .gather import AssignmentData, ClassData, gather
 
 REPORT = "report.html"
+HEAT_MAP_ROWS = 100  # a larger class's heat map shows the students with the lowest mean share
 TEMPLATE = jinja2.Environment(loader=jinja2.PackageLoader("autograder.class_report", ""), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
                               ).get_template("report.html.j2")
@@ -48,11 +49,11 @@ def course_view(data: ClassData) -> dict | None:
     graded = [a for a in data.assignments if a.results]
     if len(graded) < 2:
         return None
-    shares = data.shares()
-    students = sorted(shares, key=lambda s: (-statistics.fmean([*shares[s].values()] or [0.0]), data.names[s]))
+    graded_data = ClassData(data.course, graded, data.names)
+    shares, students = graded_data.shares(), graded_data.heat_map_students(HEAT_MAP_ROWS)
     grid = [[shares[s].get(a.id) for a in graded] for s in students]
     return {"heat_map": plots.heat_map([data.names[s] for s in students], [a.id for a in graded], grid),
-            "fell": ClassData(data.course, graded, data.names).fell_most()}
+            "heat_map_rows": len(students), "fell": graded_data.fell_most()}
 
 
 def assignment_view(data: AssignmentData) -> dict:

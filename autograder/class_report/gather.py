@@ -109,6 +109,13 @@ class ClassData:
         return {s: {a.id: a.results[s].score / a.points for a in self.assignments if s in a.results and a.points}
                 for s in self.students()}
 
+    def heat_map_students(self, rows: int) -> list[str]:
+        """The `rows` students with the lowest mean share of the points (all, in a small class), highest first."""
+        shares = self.shares()
+        mean = {s: sum(shares[s].values()) / max(1, len(shares[s])) for s in shares}
+        lowest = sorted(shares, key=lambda s: (mean[s], self.names[s]))[:rows]
+        return sorted(lowest, key=lambda s: (-mean[s], self.names[s]))
+
     def fell_most(self, count: int = FELL_MOST) -> list[dict]:
         """Each student's largest fall in share of points between consecutive assignments, largest first."""
         shares, falls = self.shares(), []
