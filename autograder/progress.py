@@ -4,7 +4,10 @@ On a terminal the bar shows how many are done of how many, grader
 failures, time spent and time left; where output is a log (CI, a file)
 each item is one plain line with the same counts, so nothing is redrawn.
 Progress goes to the console it is given (stderr for the command line),
-leaving stdout to the tables and results a command prints.
+leaving stdout to the tables and results a command prints. The bar is
+redrawn when an item finishes, not by a thread of its own: grading
+processes are forked from this one, and a fork must find no other thread
+(one holding a lock would leave it held in the child).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class Progress:
         if self.console.is_terminal:
             self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                            TextColumn("{task.fields[failures]}"), TimeElapsedColumn(), TextColumn("left"),
-                           TimeRemainingColumn(), console=self.console, transient=False)
+                           TimeRemainingColumn(), console=self.console, transient=False, auto_refresh=False,
+                           redirect_stdout=False, redirect_stderr=False)
             self.bar.start()
             self.task = self.bar.add_task(self.verb, total=self.total, failures="")
         return self
@@ -52,7 +56,7 @@ class Progress:
         """The total, once the work is planned (a rerun may leave students out)."""
         self.total = total
         if self.bar is not None:
-            self.bar.update(self.task, total=total)
+            self.bar.update(self.task, total=total, refresh=True)
 
     def graded(self, name: str, result: dict) -> None:
         failed = bool(result.get("extra_data", {}).get("grader_failure"))
@@ -63,7 +67,7 @@ class Progress:
         self.failures += failed
         failures = f"{self.failures} grader failure{'s' if self.failures != 1 else ''}" if self.failures else ""
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, failures=failures)
+            self.bar.update(self.task, advance=1, failures=failures, refresh=True)
             return
         counts = [f"{self.finished} of {self.total} done" if self.total else f"{self.finished} done"]
         if failures:

@@ -10,6 +10,7 @@ import select
 import shutil
 import subprocess
 import sys
+import threading
 
 from rich.console import Console
 
@@ -47,6 +48,9 @@ def test_a_total_known_only_once_planned_is_counted_against():
 
 
 def test_a_terminal_gets_a_bar_with_counts_failures_and_time_left():
+    threads = threading.active_count()
+    with Progress("graded", Console(file=io.StringIO(), force_terminal=True), 3):
+        assert threading.active_count() == threads  # no drawing thread: grading processes are forked meanwhile
     screen = io.StringIO()
     graded_three(Console(file=screen, force_terminal=True, width=120))
     drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # the text without colours and cursor moves
