@@ -166,7 +166,7 @@ class HeadlessChromium:
         self.next_id = 0
         self.session: str | None = None
 
-    def call(self, method: str, timeout: float = 30, **params) -> dict:
+    def call(self, method: str, timeout: float = 120, **params) -> dict:
         self.next_id += 1
         message = {"id": self.next_id, "method": method, "params": params}
         if self.session and not method.startswith("Target."):
@@ -191,7 +191,7 @@ class HeadlessChromium:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def wait_for(self, event: str, timeout: float = 30) -> dict:
+    def wait_for(self, event: str, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while not any(e.get("method") == event for e in self.events):
             self.events.append(self.receive(deadline - time.monotonic()))
