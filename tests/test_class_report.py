@@ -49,8 +49,9 @@ def hand_in(course: Path, student: str, assignment_id: str, notebook: bytes) -> 
 def graded(tmp_path_factory) -> tuple[Path, Path]:
     """(kit, course): a toy class graded by `atomgpt autograde`, and a second assignment's results beside it.
 
-    The kit has a second assignment, `toy2`, with the toy's rubric; its results are the toy's of other
-    students (alice did as bob did in toy), so the course has a heat map and a student whose score fell.
+    The class is graded with the toy kit itself (its hidden suite is imported from there, in this process
+    too). The report's kit has a second assignment, `toy2`, with the toy's rubric; its results are the toy's
+    of other students (alice did as bob did in toy), so the course has a heat map and a student whose score fell.
     """
     base = tmp_path_factory.mktemp("class")
     kit = shutil.copytree(TOY_ROOT, base / "kit", ignore=shutil.ignore_patterns("grading_secret"))
@@ -58,15 +59,15 @@ def graded(tmp_path_factory) -> tuple[Path, Path]:
     (kit / "source_lib" / "toy2").mkdir()
     (kit / "source_lib" / "toy2" / "rubric.toml").write_text(rubric.replace('id = "toy"', 'id = "toy2"', 1))
     course = base / "course"
-    write_config(course, kit)
-    write_source(load_assignment("toy", kit), course)
-    generate_release(load_assignment("toy", kit), course)
+    write_config(course, TOY_ROOT)
+    write_source(load_assignment("toy", TOY_ROOT), course)
+    generate_release(load_assignment("toy", TOY_ROOT), course)
     hand_in(course, "alice", "toy", SOLUTION.read_bytes())
     hand_in(course, "bob", "toy", solution_with("return x * x", "return x + x"))
     hand_in(course, "carol", "toy", (course / "release" / "toy" / "toy.ipynb").read_bytes())
     hand_in(course, "dave", "toy", solution_with("return x * x", "while True:\n        pass"))
     hand_in(course, "erin", "toy", b"not a notebook")
-    autograde_class(kit, "toy", course, workers=2)
+    autograde_class(TOY_ROOT, "toy", course, workers=2)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "atomgpt") as gradebook:
         gradebook.update_or_create_student("alice", first_name="Alice", last_name="Liddell")
     toy, toy2 = course / RESULTS / "toy", course / RESULTS / "toy2"
