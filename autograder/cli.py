@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, help="hidden inputs from this seed instead")
     export.add_argument("--image", help="PrairieLearn: the grader image's name (default: atomgpt-grader)")
 
+    report = commands.add_parser("report", help="an HTML class report with plots, from the results and the gradebook")
+    report.add_argument("assignments", nargs="*", help="assignment ids (default: every one with results)")
+    report.add_argument("--course", type=Path, help=COURSE_HELP)
+    report.add_argument("--out", type=Path, help="folder for report.html (default: the course folder)")
+
     demo = commands.add_parser("demo", help="build, grade a synthetic class, print the report")
     demo.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     demo.add_argument("--out", type=Path, default=Path("demo"))
@@ -85,7 +90,8 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def run(args: argparse.Namespace, console) -> int:
+def run(args: argparse.Namespace, console, errors) -> int:
+    """Runs a command: what it made goes to `console` (stdout), its progress to `errors` (stderr)."""
     from .course import assignment_ids, load_assignment, project_root
 
     if args.command == "check":
@@ -99,33 +105,41 @@ def run(args: argparse.Namespace, console) -> int:
     ids = getattr(args, "assignments", None) or assignment_ids(root)
     if args.command == "build":
         from .build import build, stale_files
+        from .progress import Progress
 
+        with Progress("built", errors, len(ids)) as progress:
+            if args.check:
+                stale = stale_files(root, ids, progress=progress.done)
+            else:
+                written = build(root, ids, course_folder(args.course, root), progress=progress.done)
         if args.check:
-            stale = stale_files(root, ids)
             for path in stale:
                 console.print(f"stale: {path} (run `atomgpt build`)")
             return 1 if stale else 0
-        for path in build(root, ids, course_folder(args.course, root)):
+        for path in written:
             console.print(f"wrote {path.relative_to(root)}")
         return 0
     if args.command == "grade":
-        return run_grade(root, args, console)
+        return run_grade(root, args, console, errors)
     if args.command == "autograde":
-        return run_autograde(root, args, console)
+        return run_autograde(root, args, console, errors)
     if args.command == "export":
         from .export import run_export
 
         return run_export(root, args, console)
+    if args.command == "report":
+        return run_report(root, args, console)
     from .demo import run_demo
 
     run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
     return 0
 
 
-def run_grade(root: Path, args: argparse.Namespace, console) -> int:
+def run_grade(root: Path, args: argparse.Namespace, console, errors) -> int:
     from .batch import grade_class, jobs_for
     from .course import load_assignment
     from .hidden_inputs import hidden_inputs
+    from .progress import Progress
     from .report import ClassTally, class_table, compact, print_table
 
     assignment = load_assignment(args.assignment, root)
@@ -139,7 +153,6 @@ def run_grade(root: Path, args: argparse.Namespace, console) -> int:
         course = course_root(args.course)
     inputs = hidden_inputs(assignment.id, kit=root, course=course, seed=args.seed)
     jobs = jobs_for(args.paths)
-    progress = Progress(len(jobs), console, "graded")
     tally = ClassTally(assignment.rubric)
     per_student = len(jobs) <= TABLE_ROWS  # a larger class gets the per-checkpoint table: its memory stays flat
 
@@ -147,30 +160,13 @@ def run_grade(root: Path, args: argparse.Namespace, console) -> int:
         tally.add(result)
         return compact(result) if per_student else None
 
-    results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
-                          scheduler=args.scheduler, progress=lambda job, result: progress(job.name, result),
-                          keep=keep)
+    with Progress("graded", errors, len(jobs)) as progress:
+        results = grade_class(root, assignment.id, jobs, args.out, inputs=inputs, workers=args.workers,
+                              scheduler=args.scheduler, progress=lambda job, result: progress.graded(job.name, result),
+                              keep=keep)
     print_table(class_table(assignment.rubric, results) if per_student else tally.table(), console)
     console.print(f"{tally.count} results in {args.out} ({inputs.describe()})", highlight=False)
     return 0
-
-
-class Progress:
-    """One line per graded submission, with how many are done, remain and failed."""
-
-    def __init__(self, total: int | None, console, verb: str):
-        self.total, self.console, self.verb = total, console, verb
-        self.done = self.failed = 0
-
-    def expect(self, total: int) -> None:
-        self.total = total
-
-    def __call__(self, name: str, result: dict) -> None:
-        self.done += 1
-        self.failed += bool(result.get("extra_data", {}).get("grader_failure"))
-        failures = f", {self.failed} grader failures" if self.failed else ""
-        self.console.print(f"{self.verb} {name}: {result['score']:g} ({self.done} of {self.total} done{failures})",
-                           highlight=False, markup=False)
 
 
 def course_folder(given: Path | None, root: Path) -> Path:
@@ -180,16 +176,17 @@ def course_folder(given: Path | None, root: Path) -> Path:
     return Path.cwd() if (Path.cwd() / CONFIG_NAME).is_file() else root / "course"
 
 
-def run_autograde(root: Path, args: argparse.Namespace, console) -> int:
+def run_autograde(root: Path, args: argparse.Namespace, console, errors) -> int:
     from .classroom.autograde import autograde_class
     from .classroom.record import RESULTS
+    from .progress import Progress
 
     course = course_folder(args.course, root).resolve()
     started = time.monotonic()
-    progress = Progress(None, console, "autograded")
-    run = autograde_class(root, args.assignment, course, force=args.force, students=args.student,
-                          workers=args.workers, scheduler=args.scheduler, seed=args.seed, progress=progress,
-                          planned=progress.expect)
+    with Progress("autograded", errors) as progress:
+        run = autograde_class(root, args.assignment, course, force=args.force, students=args.student,
+                              workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+                              progress=progress.graded, planned=progress.expect)
     for student, reason in sorted(run.failed.items()):
         console.print(f"[red]not graded[/red] {student}: {reason}", highlight=False)
     for student, reason in sorted(run.refused.items()):
@@ -200,6 +197,22 @@ def run_autograde(root: Path, args: argparse.Namespace, console) -> int:
         f"{len(run.results)} autograded, {len(run.unchanged)} unchanged since the last run (--force regrades "
         f"them), {len(run.failed)} not graded, in {time.monotonic() - started:.1f} s ({run.inputs.describe()}); "
         f"results in {course / RESULTS / args.assignment}", highlight=False)
+    return 0
+
+
+def run_report(root: Path, args: argparse.Namespace, console) -> int:
+    from .class_report import write_report
+    from .classroom.record import RESULTS
+    from .course import CourseError, assignment_ids, load_assignment
+
+    course = course_folder(args.course, root).resolve()
+    if not (course / CONFIG_NAME).is_file():
+        raise CourseError(f"{course} is not an nbgrader course folder (no {CONFIG_NAME})")
+    ids = args.assignments or [i for i in assignment_ids(root) if (course / RESULTS / i).is_dir()]
+    if not ids:
+        raise CourseError(f"no results in {course / RESULTS}: run `atomgpt autograde ASSIGNMENT` first")
+    page = write_report(course, [load_assignment(i, root) for i in ids], args.out or course)
+    console.print(f"class report of {', '.join(ids)} in {page}", highlight=False)
     return 0
 
 
@@ -223,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs helper programs (alembic) by name
     console = Console()
     try:
-        return run(args, console)
+        return run(args, console, Console(stderr=True))
     except Exception as error:
         if not isinstance(error, grader_errors()):
             raise

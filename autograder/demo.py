@@ -20,6 +20,7 @@ from rich.console import Console
 
 from .batch import Job
 from .build import Built, build_assignment
+from .class_report import write_report
 from .classroom.autograde import autograde_class
 from .classroom.record import RESULTS
 from .classroom.steps import export_grades, hand_in
@@ -114,4 +115,5 @@ def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers
     (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
     console.print(f"results in {course / RESULTS}, nbgrader's export in {course / 'grades.csv'}, summary in "
                   f"{out / 'summary.json'} and {out / 'report.md'}")
+    console.print(f"class report in {write_report(course, [load_assignment(i, root) for i in ids], out)}")
     return reports

@@ -218,7 +218,7 @@ def test_a_run_killed_halfway_leaves_whole_students_and_the_next_run_does_the_re
     for student in students:
         submit(course, student, slow)
     process = atomgpt("autograde", "toy", "--course", course, "--workers", "1", start_new_session=True)
-    for line in process.stdout:
+    for line in process.stderr:  # progress goes to stderr
         if line.startswith("autograded "):
             break
     os.killpg(process.pid, signal.SIGKILL)
@@ -252,4 +252,4 @@ def test_the_command_says_what_is_wrong_with_the_course(course, tmp_path):
     process = atomgpt("autograde", "toy", "--course", course, "--student", "alice")
     stdout, stderr = process.communicate()
     assert process.returncode == 0, stderr
-    assert "autograded alice: 90" in stdout
+    assert "autograded alice: 90 (1 of 1 done)" in stderr and "1 autograded" in stdout

@@ -83,6 +83,7 @@ def test_build_check_spots_stale_generated_files(tmp_path):
     release.write_text(release.read_text().replace("Toy assignment", "Toy assignment, edited"))
     stale = atomgpt("build", "--check", root=copy)
     assert stale.returncode == 1 and "stale: assignments/toy/toy.ipynb" in stale.stdout
+    assert "built toy (1 of 1 done)" in stale.stderr  # progress, a plain line where stderr is not a terminal
 
 
 def test_a_build_on_another_machine_is_not_stale(tmp_path):
@@ -150,6 +151,7 @@ def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
     assert summary["misconceptions"] == {"doubling": 1}
     assert "bug-doubling" in done.stdout and "score" in done.stdout
     assert "# toy: class summary" in (tmp_path / "demo" / "report.md").read_text()
+    assert "You doubled x instead" in (tmp_path / "demo" / "report.html").read_text()
     with (tmp_path / "demo" / "course" / "grades.csv").open() as exported:  # nbgrader's export of the gradebook
         exported_scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(exported)}
     assert exported_scores == {name: float(score) for name, score in scores.items()}

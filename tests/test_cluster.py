@@ -207,7 +207,7 @@ def test_the_command_line_grades_on_the_cluster_and_shows_progress(cluster, tmp_
                            str(tmp_path / "out"), "--seed", "5", "--scheduler", cluster.address],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "(2 of 2 done)" in done.stdout
+    assert "(2 of 2 done)" in done.stderr
     assert {p.stem for p in (tmp_path / "out").glob("*.json")} == {"correct", "buggy"}
     nowhere = subprocess.run([sys.executable, "-m", "autograder", "grade", "toy", str(jobs[0].path), "--out",
                               str(tmp_path / "none"), "--seed", "5", "--scheduler", "tcp://127.0.0.1:9"],

@@ -56,7 +56,7 @@ def command(args: list, cwd, expect: int = 0) -> str:
     done = subprocess.run([sys.executable, "-m", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == expect, f"{args} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+    return done.stdout + done.stderr  # what it made, then its progress
 
 
 def gradebook_scores(course) -> dict[str, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,15 +108,21 @@ def build_assignment(assignment: Assignment, course: Path, out: Path) -> Built:
     return Built(released[0], solution, [*released, *execute_solution(source, solution)])
 
 
-def build(root: Path, ids: list[str], course: Path, out: Path | None = None) -> list[Path]:
-    return [path for i in ids for path in build_assignment(load_assignment(i, root), course, out or root).files]
+def build(root: Path, ids: list[str], course: Path, out: Path | None = None,
+          progress: Callable[[str], None] = lambda assignment_id: None) -> list[Path]:
+    """Builds each assignment in turn (`progress(id)` after each); returns every file written."""
+    written = []
+    for assignment_id in ids:
+        written += build_assignment(load_assignment(assignment_id, root), course, out or root).files
+        progress(assignment_id)
+    return written
 
 
-def stale_files(root: Path, ids: list[str]) -> list[str]:
+def stale_files(root: Path, ids: list[str], progress: Callable[[str], None] = lambda assignment_id: None) -> list[str]:
     """Generated files whose content differs from a fresh build's (empty when in sync)."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        fresh = build(root, ids, scratch / "course", scratch / "out")
+        fresh = build(root, ids, scratch / "course", scratch / "out", progress)
         stale = []
         for path in fresh:
             committed = root / path.relative_to(scratch / "out")

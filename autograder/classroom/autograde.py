@@ -46,7 +46,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from .. import __version__
-from ..batch import Job, run_jobs
+from ..batch import Job, grader_failure, run_jobs
 from ..cluster import ONE_AT_A_TIME, HandedIn, KitSlice, run_on_cluster
 from ..course import Assignment, CourseError, cached_assignment, load_assignment
 from ..grading import grade_program, zero_result
@@ -331,7 +331,11 @@ def autograde_class(
     progress: Callable[[str, dict], None] = lambda student, result: None,
     planned: Callable[[int], None] = lambda count: None,
 ) -> ClassRun:
-    """Grades every submitted (or the named) student whose grade is out of date; see the module's steps."""
+    """Grades every submitted (or the named) student whose grade is out of date; see the module's steps.
+
+    `planned(count)` says how many will be graded; `progress(student, result)` follows each, a student who
+    could not be recorded with a grader failure's result.
+    """
     if not (course / "nbgrader_config.py").is_file():
         raise CourseError(f"{course} is not an nbgrader course folder (no nbgrader_config.py); "
                           "run `atomgpt build --course DIR`")
@@ -370,6 +374,7 @@ def autograde_class(
             except MissingEntry as error:
                 run.failed[job.name] = f"not in the gradebook ({error})"
                 shutil.rmtree(prepared.staged, ignore_errors=True)
+                progress(job.name, grader_failure(job, assignment_id))
                 return
             run.results[job.name] = prepared.result
             if prepared.refused:
@@ -379,6 +384,7 @@ def autograde_class(
         def failed(job: Job) -> None:
             run.failed[job.name] = "the grader's process died twice while grading it; nothing was recorded"
             shutil.rmtree(staging_folder(coursedir, job.name, assignment_id, plan.run), ignore_errors=True)
+            progress(job.name, grader_failure(job, assignment_id))
 
         if scheduler:
             kit = KitSlice.of(assignment, release_notebook(coursedir, assignment_id))

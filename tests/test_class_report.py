@@ -1,0 +1,277 @@
+"""`atomgpt report`: the HTML class report of a graded toy class, read as data and opened in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.build import generate_release, write_source
+from autograder.class_report import write_report
+from autograder.class_report.gather import SIMILARITY, gather
+from autograder.classroom.autograde import autograde_class
+from autograder.classroom.config import write_config
+from autograder.classroom.record import RESULTS
+from autograder.course import load_assignment
+
+from .conftest import TOY_ROOT
+
+SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def solution_with(old: str, new: str) -> bytes:
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    assert any(old in cell.source for cell in notebook.cells)
+    for cell in notebook.cells:
+        cell.source = cell.source.replace(old, new)
+    return nbformat.writes(notebook).encode()
+
+
+def hand_in(course: Path, student: str, assignment_id: str, notebook: bytes) -> None:
+    folder = course / "submitted" / student / assignment_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{assignment_id}.ipynb").write_bytes(notebook)
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> tuple[Path, Path]:
+    """(kit, course): a toy class graded by `atomgpt autograde`, and a second assignment's results beside it.
+
+    The class is graded with the toy kit itself (its hidden suite is imported from there, in this process
+    too). The report's kit has a second assignment, `toy2`, with the toy's rubric; its results are the toy's
+    of other students (alice did as bob did in toy), so the course has a heat map and a student whose score fell.
+    """
+    base = tmp_path_factory.mktemp("class")
+    kit = shutil.copytree(TOY_ROOT, base / "kit", ignore=shutil.ignore_patterns("grading_secret"))
+    rubric = (kit / "source_lib" / "toy" / "rubric.toml").read_text()
+    (kit / "source_lib" / "toy2").mkdir()
+    (kit / "source_lib" / "toy2" / "rubric.toml").write_text(rubric.replace('id = "toy"', 'id = "toy2"', 1))
+    course = base / "course"
+    write_config(course, TOY_ROOT)
+    write_source(load_assignment("toy", TOY_ROOT), course)
+    generate_release(load_assignment("toy", TOY_ROOT), course)
+    hand_in(course, "alice", "toy", SOLUTION.read_bytes())
+    hand_in(course, "bob", "toy", solution_with("return x * x", "return x + x"))
+    hand_in(course, "carol", "toy", (course / "release" / "toy" / "toy.ipynb").read_bytes())
+    hand_in(course, "dave", "toy", solution_with("return x * x", "while True:\n        pass"))
+    hand_in(course, "erin", "toy", b"not a notebook")
+    autograde_class(TOY_ROOT, "toy", course, workers=2)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "atomgpt") as gradebook:
+        gradebook.update_or_create_student("alice", first_name="Alice", last_name="Liddell")
+    toy, toy2 = course / RESULTS / "toy", course / RESULTS / "toy2"
+    toy2.mkdir()
+    for student, like in (("alice", "bob"), ("bob", "alice"), ("carol", "carol")):
+        shutil.copyfile(toy / f"{like}.json", toy2 / f"{student}.json")
+    return kit, course
+
+
+def assignments(kit: Path, *ids: str):
+    return [load_assignment(i, kit) for i in ids]
+
+
+def test_the_report_reads_what_the_class_did(graded, tmp_path):
+    kit, course = graded
+    data = gather(course, assignments(kit, "toy", "toy2"), tmp_path)
+    toy = data.assignments[0]
+    assert {s: r.score for s, r in toy.results.items()} == {"alice": 90, "bob": 45, "carol": 0, "dave": 0, "erin": 0}
+    (doubling,) = toy.misconceptions()
+    assert doubling.students == ("bob",) and doubling.message.startswith("You doubled x")
+    troubles = dict(toy.troubles())
+    assert troubles["dave"].startswith("limit reached: timeout: square") and "not a valid notebook" in troubles["erin"]
+    assert set(troubles) == {"dave", "erin"}
+    assert "why" in toy.waiting["alice"] and "carol" not in toy.waiting  # carol's answer is the release's: no answer
+    rows = {r["id"]: r for r in toy.checkpoint_rows()}
+    assert rows["squares"]["mean"] == (60 + 15) / 5 and rows["squares"]["full"] == 1 / 5
+    assert toy.feedback["alice"] == os.path.relpath(course / "feedback" / "alice" / "toy" / "toy.html", tmp_path)
+    assert data.names["alice"] == "Alice Liddell" and data.names["bob"] == "bob"
+    assert data.heat_map_students(9) == ["alice", "bob", "carol", "dave", "erin"]  # highest mean share first
+    assert data.heat_map_students(2) == ["carol", "dave"]  # a large class shows those with the lowest
+    (fall,) = data.fell_most()
+    assert (fall["student"], fall["from"], fall["to"], fall["fall"]) == ("alice", "toy", "toy2", 0.5)
+
+
+def test_the_page_shows_every_part_and_links_each_student_to_their_feedback(graded, tmp_path):
+    kit, course = graded
+    (course / SIMILARITY).write_text(json.dumps([
+        {"assignment": "toy", "a": "alice", "b": "bob", "score": 0.93,
+         "shared": [{"a": "def square(x):\n    return x * x", "b": "def square(y):\n    return y * y"}]},
+        {"assignment": "toy2", "a": "carol", "b": "bob", "score": 0.5, "shared": []}]))
+    try:
+        page = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out").read_text()
+    finally:
+        (course / SIMILARITY).unlink()
+    for text in ("Students whose scores fell most", "You doubled x instead of multiplying it by itself.",
+                 "did not finish within 1 s", "Waiting for hand grading", "def square(y):", "0.93",
+                 f'<a href="{os.path.relpath(course / "feedback/alice/toy/toy.html", tmp_path / "out")}">'):
+        assert text in page, text
+    assert "<script" not in page and "http" not in page  # nothing to fetch or run
+    without = write_report(course, assignments(kit, "toy"), tmp_path / "alone").read_text()
+    assert "Similar submissions" not in without and "fell most" not in without  # one assignment: no course part
+
+
+def test_the_command_writes_the_report_and_says_when_there_is_nothing_to_report(graded, tmp_path):
+    kit, course = graded
+    env = {**os.environ, "ATOMGPT_ROOT": str(kit)}
+    done = subprocess.run([sys.executable, "-m", "autograder", "report", "--course", str(course), "--out",
+                           str(tmp_path)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "class report of toy, toy2" in done.stdout and (tmp_path / "report.html").is_file()
+    empty = tmp_path / "empty"
+    write_config(empty, kit)
+    done = subprocess.run([sys.executable, "-m", "autograder", "report", "--course", str(empty)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "no results" in done.stderr
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+# Starts a program with two given descriptors as its 3 and 4 (copied first, so neither overwrites the other;
+# a copy onto itself keeps it closed on exec, hence the explicit set_inheritable).
+ON_3_AND_4 = ("import os, sys; read, write = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2])); "
+              "os.dup2(read, 3); os.dup2(write, 4); os.set_inheritable(3, True); os.set_inheritable(4, True); "
+              "os.execvp(sys.argv[3], sys.argv[3:])")
+
+
+class HeadlessChromium:
+    """Chromium without a window, driven over the DevTools protocol on a pipe (--remote-debugging-pipe).
+
+    Chromium reads commands on its file descriptor 3 and answers on 4, each
+    message JSON ending in a NUL byte; events that arrive meanwhile are kept.
+    """
+
+    def __init__(self, binary: str, profile: Path):
+        to_browser, self.commands = os.pipe()
+        self.answers, from_browser = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ON_3_AND_4, str(to_browser), str(from_browser),
+             binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--remote-debugging-pipe", f"--user-data-dir={profile}", "--no-first-run", "about:blank"],
+            pass_fds=(to_browser, from_browser), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser)
+        os.close(from_browser)
+        self.events: list[dict] = []
+        self.buffer = b""
+        self.next_id = 0
+        self.session: str | None = None
+
+    def call(self, method: str, timeout: float = 120, **params) -> dict:
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if self.session and not method.startswith("Target."):
+            message["sessionId"] = self.session
+        os.write(self.commands, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self.receive(timeout)
+            if answer.get("id") == self.next_id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer["result"]
+            self.events.append(answer)
+
+    def receive(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\0" not in self.buffer:
+            ready, _, _ = select.select([self.answers], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self.answers, 1 << 20) if ready else b""
+            if not chunk:
+                raise TimeoutError("Chromium did not answer")
+            self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def wait_for(self, event: str, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == event for e in self.events):
+            self.events.append(self.receive(deadline - time.monotonic()))
+        return next(e for e in self.events if e.get("method") == event)
+
+    def open(self, url: str, width: int) -> None:
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
+        self.call("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired")
+
+    def evaluate(self, expression: str):
+        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in answer:
+            raise RuntimeError(answer["exceptionDetails"])
+        return answer["result"].get("value")
+
+    def screenshot(self, path: Path) -> None:
+        """The whole page, not only the first screenful."""
+        height = self.evaluate("document.documentElement.scrollHeight")
+        width = self.evaluate("document.documentElement.clientWidth")
+        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def problems(self) -> list[str]:
+        """What the console would show as errors or warnings, and uncaught exceptions."""
+        found = []
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(str(params["exceptionDetails"]))
+            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "warning", "assert"):
+                found.append(str(params["args"]))
+            elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
+                found.append(params["entry"]["text"])
+        return found
+
+    def requested(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.commands)
+        os.close(self.answers)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium; .ci/run installs it as root)")
+    chromium = HeadlessChromium(CHROMIUM, tmp_path / "profile")
+    yield chromium
+    chromium.close()
+
+
+PLOTS = """[...document.querySelectorAll('img')].map(img => ({
+    alt: img.alt, loaded: img.complete, natural: [img.naturalWidth, img.naturalHeight],
+    shown: [img.getBoundingClientRect().width, img.getBoundingClientRect().height]}))"""
+WIDTH = 1100  # a laptop's browser window
+
+
+def test_every_plot_renders_in_chromium_with_nothing_fetched_and_no_console_errors(graded, browser, tmp_path):
+    kit, course = graded
+    page = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out")
+    browser.open(page.as_uri(), WIDTH)
+    plots = browser.evaluate(PLOTS)
+    assert len(plots) == 1 + 2 * 2  # the heat map, and per assignment the distribution and the checkpoints
+    for plot in plots:
+        assert plot["loaded"] and min(plot["natural"]) > 50 and min(plot["shown"]) > 50, plot
+    assert browser.evaluate("document.documentElement.scrollWidth") <= WIDTH  # nothing runs off the page
+    assert browser.problems() == []
+    fetched = [url for url in browser.requested() if not url.startswith("data:")]
+    assert fetched == [page.as_uri()]  # the plots are in the page: nothing else is fetched
+    browser.screenshot(tmp_path / "report.png")
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    if os.environ.get("ATOMGPT_SCREENSHOTS"):  # a folder to keep the screenshot in, to look at it
+        shutil.copyfile(tmp_path / "report.png", Path(os.environ["ATOMGPT_SCREENSHOTS"]) / "class_report.png")
