@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbconvert.exporters import HTMLExporter
+from nbgrader.api import Gradebook
 
 from autograder.build import generate_release, write_source
 from autograder.classroom.autograde import autograde_class
@@ -164,3 +166,15 @@ def test_a_page_can_be_measured_and_photographed(tmp_path):
         errors = browser.console_errors()
     assert measured[0]["overflow"] and not measured[1]["overflow"] and measured[1]["pieces"] > 1
     assert shot.read_bytes().startswith(b"\x89PNG") and errors == ["seen"]
+
+
+def test_an_answer_marked_by_hand_shows_its_score(graded, tmp_path):
+    course = shutil.copytree(graded[0], tmp_path / "course")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "atomgpt") as gradebook:
+        grade = gradebook.find_grade("sa1", ASSIGNMENT, ASSIGNMENT, STUDENT)
+        grade.manual_score, grade.needs_manual_grade = 2.0, False  # what formgrader saves
+        gradebook.db.commit()
+    run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--force"], course)
+    page = feedback_page(course).read_text()
+    assert '<a href="#sa1">Short answer SA1</a> (Score: 2.0 / 3.0)' in page
+    assert page.count("to be marked by hand") == len(load_assignment(ASSIGNMENT, ROOT).rubric.manual) - 1
