@@ -1,7 +1,11 @@
 """`atomgpt check`: a student's visible checks, outside Jupyter, with hints.
 
 These are the same check cells the student runs in the notebook; nothing
-hidden is involved, and the result is advice, not a grade.
+hidden is involved, and the result is advice, not a grade. All it needs is
+the release notebook itself: the titles, hints, data files and limits come
+from the description the build put in its metadata (`release_info`), so it
+works in a folder holding only the release, with the kit installed. Cells
+are named as the student finds them: by part and position among code cells.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .course import Assignment
 from .grading import describe_cell_errors
+from .release_info import ReleaseInfo, ReleaseInfoError, read_info
 from .sandbox import Limits, StudentError, StudentSession, strongest_boundary
-from .submission import read_submission
+from .submission import find_notebook, read_notebook, read_submission
 
 CHECK_CELL_SECONDS = 60.0  # one check cell: still an end for an endless loop
 CHECK_BUDGET_SECONDS = 300.0  # the whole notebook and its checks
@@ -46,17 +50,28 @@ def check_limits(limits: Limits) -> Limits:
                    budget=max(limits.budget, CHECK_BUDGET_SECONDS))
 
 
-def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult], list[str]]:
-    """The visible checks, in a working folder with the course data and the files handed in beside the notebook."""
-    program = read_submission(notebook, assignment.id)
+def release_info(assignment_id: str, notebook: Path) -> ReleaseInfo:
+    """The notebook's description of its assignment, which must be the one asked for."""
+    info = read_info(read_notebook(find_notebook(notebook, assignment_id)))
+    if info.assignment != assignment_id:
+        raise ReleaseInfoError(f"{notebook} is the notebook of {info.assignment}, not of {assignment_id}")
+    return info
+
+
+def run_checks(info: ReleaseInfo, notebook: Path) -> tuple[list[CheckResult], list[str]]:
+    """The visible checks, in a working folder with the data files and the files handed in beside the notebook."""
+    program = read_submission(notebook, info.assignment)
     beside = program.notebook.parent
-    handed_in = tuple(beside / name for name in assignment.rubric.hand_in if (beside / name).is_file())
-    session = StudentSession(program.cells, check_limits(assignment.rubric.limits), strongest_boundary(),
-                             assignment.data_files + handed_in)
+    files = [beside / name for name in (*info.data, *info.hand_in) if (beside / name).is_file()]
+    notes = [f"{name} is not beside the notebook: the checks that read it fail"
+             for name in info.data if not (beside / name).is_file()]
+    notes += filter(None, [info.python_problem()])
+    session = StudentSession(program.cells, check_limits(info.limits), strongest_boundary(), tuple(files))
     try:
-        notes = program.notes + describe_cell_errors(session.load().cell_errors)
+        titles = {checkpoint.id: checkpoint.title for checkpoint in info.checkpoints}
+        notes += program.notes + describe_cell_errors(session.load().cell_errors, program.part_titles(titles))
         results = []
-        for checkpoint in assignment.rubric.checkpoints:
+        for checkpoint in info.checkpoints:
             cells = program.checks.get(checkpoint.id)
             if not cells:
                 results.append(CheckResult(checkpoint.id, checkpoint.title, False,
@@ -65,7 +80,7 @@ def run_checks(assignment: Assignment, notebook: Path) -> tuple[list[CheckResult
                 continue
             try:
                 for cell in cells:
-                    session.run_cell(cell.index, cell.source)
+                    session.run_cell(cell.index, cell.source, what=f"its checks cell (code cell {cell.index})")
                 results.append(CheckResult(checkpoint.id, checkpoint.title, True, "", ""))
             except StudentError as error:
                 results.append(CheckResult(checkpoint.id, checkpoint.title, False, str(error),

@@ -21,6 +21,7 @@ GRADER_ERRORS = [("autograder.build", "BuildError"), ("autograder.build.cells", 
                  ("autograder.cluster", "ClusterError"), ("autograder.course", "CourseError"),
                  ("autograder.export.bundle", "ExportError"),
                  ("autograder.hidden_inputs", "SecretError"), ("autograder.nbgrader_tools", "ToolError"),
+                 ("autograder.release_info", "ReleaseInfoError"),
                  ("autograder.rubric", "RubricError"), ("autograder.sandbox.launcher", "SandboxError"),
                  ("autograder.submission", "SubmissionError"), ("autograder.suite.runner", "SuiteError"),
                  ("autograder.variants", "VariantError")]
@@ -92,13 +93,13 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, console, errors) -> int:
     """Runs a command: what it made goes to `console` (stdout), its progress to `errors` (stderr)."""
-    from .course import assignment_ids, load_assignment, project_root
+    from .course import assignment_ids, project_root
 
-    if args.command == "check":
-        from .check import default_notebook, print_checks, run_checks
+    if args.command == "check":  # a student's command: it reads the release notebook, never source_lib/
+        from .check import default_notebook, print_checks, release_info, run_checks
 
-        assignment = load_assignment(args.assignment)
-        results, notes = run_checks(assignment, args.notebook or default_notebook(assignment.id))
+        notebook = args.notebook or default_notebook(args.assignment)
+        results, notes = run_checks(release_info(args.assignment, notebook), notebook)
         print_checks(results, notes, console)
         return 0
     root = project_root()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .course import Assignment
@@ -17,13 +18,17 @@ from .suite.runner import run_suite
 MAX_CELL_ERRORS = 5
 
 
-def describe_cell_errors(errors: list[dict]) -> list[str]:
+def describe_cell_errors(errors: list[dict], parts: Mapping[int, str] | None = None) -> list[str]:
+    """One line per cell that raised, naming it by its code cell number and the part it is in (`parts`)."""
     lines = []
     for error in errors[:MAX_CELL_ERRORS]:
         where = error.get("where") or {}
         line = f", line {where['line']}" if where.get("line") else ""
+        part = (parts or {}).get(error.get("cell"))
+        within = f' (in "{part}")' if part else ""
         message = str(error.get("message", ""))[:200]
-        lines.append(f"Cell {error.get('cell')}{line} raised {error.get('type')}" + (f": {message}" if message else ""))
+        lines.append(f"Code cell {error.get('cell')}{line}{within} raised {error.get('type')}"
+                     + (f": {message}" if message else ""))
     if len(errors) > MAX_CELL_ERRORS:
         lines.append(f"... and {len(errors) - MAX_CELL_ERRORS} more cells raised errors")
     return lines
@@ -70,7 +75,8 @@ def grade_program(assignment: Assignment, program: Program, *, name: str, inputs
     for session in context.sessions:
         report = session.load_report
         if report:
-            problems += describe_cell_errors(report.cell_errors)
+            problems += describe_cell_errors(report.cell_errors,
+                                             program.part_titles({c.id: c.title for c in rubric.checkpoints}))
         incidents += [i.as_dict() for i in session.incidents]
     problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
     result = gradescope_result(

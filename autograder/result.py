@@ -1,10 +1,13 @@
 """Scores -> one result per submission, in Gradescope's results.json format.
 
 `tests[]` holds one entry per auto-graded checkpoint, so `score` is their
-sum; checkpoints, misconceptions, hand-graded questions still to mark,
-limit hits, the sandbox's protections, the CPU seconds the student's code
-used and what its hidden tests measured (both added by `grading`) and what the hidden inputs derived
-from (the seed that replays them, the secret's fingerprint) go under
+sum; `output` sums the run up for the student (the score, the likely
+misconceptions, what is left to mark by hand, what went wrong running the
+notebook). Checkpoints, misconceptions, hand-graded questions still to
+mark, limit hits, the sandbox's protections, the CPU seconds the student's
+code used and what its hidden tests measured (both added by `grading`) and
+what the hidden inputs derived from (the seed that replays them, the
+secret's fingerprint) go under
 `extra_data`, which the feedback leaves out.
 """
 
@@ -64,6 +67,8 @@ def gradescope_result(
     ]
     total = round(sum(t["score"] for t in tests), 2)
     summary = [f"Auto-graded: {total:g} of {rubric.auto_points:g} points."]
+    summary += [f"Likely misconception in {score.checkpoint.title}: {misconception.message}"
+                for score in scores for misconception in score.misconceptions]
     if rubric.manual:
         manual_points = sum(m.points for m in rubric.manual)
         summary.append(f"{len(rubric.manual)} short answers ({manual_points:g} points) are graded by hand.")

@@ -5,13 +5,16 @@ are the student's own checks, not the code being graded. So are cells
 tagged `heavy` (a training run, a plot, a file written for the grader):
 they belong to the student's session, and the hidden suite tests the
 functions they call. Notebook-only syntax (`%magic`, `!shell`) is turned
-into comments so plain Python runs it.
+into comments so plain Python runs it. Cells are numbered the way a student
+finds them in Jupyter: by their position among the notebook's code cells,
+each in the part of the notebook that ends with a checkpoint's checks cell.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +38,11 @@ class Program:
     checks: dict[str, list[Cell]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     restored: dict | None = None  # the notebook in the release's shape, when read against a release
+    parts: dict[int, str] = field(default_factory=dict)  # code cell number -> the checkpoint ending its part
+
+    def part_titles(self, titles: Mapping[str, str]) -> dict[int, str]:
+        """Code cell number -> the title of the part it is in, for naming cells to the student."""
+        return {number: titles[checkpoint] for number, checkpoint in self.parts.items() if checkpoint in titles}
 
 
 def find_notebook(path: Path, assignment: str | None = None) -> Path:
@@ -122,15 +130,21 @@ def read_submission(path: Path, assignment: str | None = None, release: Path | N
         program.notes += restored.repairs
         program.restored = restored.notebook
         cells = restored.notebook.cells
-    for index, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or is_heavy(cell):
+    code = [cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    in_part: list[int] = []  # code cells whose part's checks cell is still to come
+    for number, cell in enumerate(code, start=1):
+        checkpoint = check_id(cell)
+        in_part.append(number)
+        if checkpoint is not None:
+            program.parts.update(dict.fromkeys(in_part, checkpoint))
+            in_part = []
+        if is_heavy(cell):
             continue
         source, changed = plain_python(cell_source(cell))
         if changed:
-            program.notes.append(f"cell {index}: notebook commands (% or !) were skipped")
-        checkpoint = check_id(cell)
+            program.notes.append(f"code cell {number}: notebook commands (% or !) were skipped")
         if checkpoint is None:
-            program.cells.append(Cell(index, source))
+            program.cells.append(Cell(number, source))
         else:
-            program.checks.setdefault(checkpoint, []).append(Cell(index, source))
+            program.checks.setdefault(checkpoint, []).append(Cell(number, source))
     return program

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder.batch import Job, grade_class
-from autograder.check import run_checks
+from autograder.check import release_info, run_checks
 from autograder.course import assignment_ids, load_assignment
 from autograder.hidden_inputs import HiddenInputs
 from autograder.sandbox import strongest_boundary
@@ -208,11 +208,27 @@ def test_an_instructor_runs_the_hidden_suite_with_plain_pytest(assignment_id):
     assert untouched.returncode == 1 and " passed" not in untouched.stdout.splitlines()[-1]
 
 
-@pytest.mark.parametrize("assignment_id", IDS)
-def test_students_see_their_visible_checks_with_hints(assignment_id):
+def student_folder(assignment_id: str, notebook: Path, folder: Path, handed_in: bool = True) -> Path:
+    """What a student has: the notebook in the release's folder, beside its data files (and what it wrote)."""
     assignment = load_assignment(assignment_id, ROOT)
-    solved, _ = run_checks(assignment, solution_path(assignment_id))
-    untouched, _ = run_checks(assignment, release_of(assignment_id))
+    folder.mkdir()
+    written = [solution_path(assignment_id).parent / name for name in assignment.rubric.hand_in] if handed_in else []
+    for path in [*assignment.data_files, *written]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / f"{assignment_id}.ipynb").write_bytes(notebook.read_bytes())
+    return folder / f"{assignment_id}.ipynb"
+
+
+def checks_of(assignment_id: str, notebook: Path):
+    """`atomgpt check` on a notebook: its visible checks, with what its own metadata says."""
+    return run_checks(release_info(assignment_id, notebook), notebook)[0]
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_students_see_their_visible_checks_with_hints(assignment_id, tmp_path):
+    assignment = load_assignment(assignment_id, ROOT)
+    solved = checks_of(assignment_id, student_folder(assignment_id, solution_path(assignment_id), tmp_path / "a"))
+    untouched = checks_of(assignment_id, release_of(assignment_id))
     assert all(r.passed for r in solved) and len(solved) == len(assignment.rubric.checkpoints)
     assert not any(r.passed for r in untouched)
     assert all(r.message for r in untouched)
@@ -252,8 +268,7 @@ def test_no_two_suites_define_the_same_helper():
 def test_a_visible_check_fails_when_its_handed_in_file_is_missing(assignment_id, tmp_path):
     """The grader gives 0 without the file; the visible check must not say "passed" either."""
     assignment = load_assignment(assignment_id, ROOT)
-    alone = tmp_path / f"{assignment_id}.ipynb"
-    alone.write_bytes(solution_path(assignment_id).read_bytes())
-    results, _ = run_checks(assignment, alone)
+    alone = student_folder(assignment_id, solution_path(assignment_id), tmp_path / "a", handed_in=False)
+    results = checks_of(assignment_id, alone)
     failed = [r for r in results if not r.passed]
     assert failed and all(any(name in r.message for name in assignment.rubric.hand_in) for r in failed)

@@ -509,4 +509,4 @@ def test_a_load_report_the_students_code_forged_keeps_the_shape_the_grader_reads
               "raise ValueError('x')\n")
     report = run_student(forged).load()
     assert [error["where"] for error in report.cell_errors] == [None]
-    assert describe_cell_errors(report.cell_errors) == ["Cell 1 raised 1"]
+    assert describe_cell_errors(report.cell_errors) == ["Code cell 1 raised 1"]

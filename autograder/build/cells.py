@@ -9,12 +9,15 @@ into nbgrader's metadata:
 - `manual:<question>`: a hand-graded answer cell worth its points.
 The tag `heavy` may be added to any code cell the grader must not run (a
 training run, a file written for the grader); it stays in the release.
+The notebook also describes itself (`release_info`) and says on top which
+Python it needs.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from ..release_info import KEY, REQUIREMENT, describe
 from ..rubric import Rubric
 from .machine import pin_machine_details
 
@@ -82,7 +85,14 @@ def set_kernel(notebook, rubric: Rubric) -> None:
     pin_machine_details(notebook)
 
 
-STEPS = [check_coverage, mark_cells, set_kernel]
+def describe_release(notebook, rubric: Rubric) -> None:
+    """The notebook's description of itself for `atomgpt check`, and the Python it needs, said on top."""
+    notebook.metadata[KEY] = describe(rubric)
+    first = next(c for c in notebook.cells if c.cell_type == "markdown")
+    first.source = f"{first.source.rstrip()}\n\n{REQUIREMENT}"
+
+
+STEPS = [check_coverage, mark_cells, set_kernel, describe_release]
 
 
 def course_notebook(notebook, rubric: Rubric):

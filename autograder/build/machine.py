@@ -21,6 +21,8 @@ import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
+from ..release_info import KEY
+
 NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
@@ -30,8 +32,9 @@ NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
 
 
 def pin_machine_details(notebook) -> None:
-    """The course's own notebook metadata, and no per-cell execution stamps."""
-    notebook.metadata = nbformat.from_dict(json.loads(json.dumps(NOTEBOOK_METADATA)))
+    """The course's own notebook metadata (the kernel, the release's description), no per-cell execution stamps."""
+    course = {KEY: notebook.metadata[KEY]} if KEY in notebook.metadata else {}
+    notebook.metadata = nbformat.from_dict(json.loads(json.dumps({**NOTEBOOK_METADATA, **course})))
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
 

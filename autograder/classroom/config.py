@@ -44,12 +44,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.GradeWithEngine.kit = {kit!r}
-# feedback leaves out the notes meant for graders only (rubrics of hand-graded answers)
+# feedback leaves out the notes meant for graders only (rubrics of hand-graded answers), lists the
+# checkpoints by title and says which answers are still to be marked by hand
 c.GenerateFeedback.preprocessors = [
     "autograder.classroom.preprocessors.HideGraderNotes",
-    "nbgrader.preprocessors.GetGrades",
+    "autograder.classroom.preprocessors.GetGradesAndMarking",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.GenerateFeedback.exporter_class = "autograder.classroom.feedback.FeedbackExporter"
 {end}
 '''
 

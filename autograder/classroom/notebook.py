@@ -1,11 +1,14 @@
 """An engine result written into the notebook nbgrader keeps in `autograded/`.
 
-Each checks cell gets its checkpoint's score the way nbgrader reads partial
-credit (a number as the cell's result) and the checkpoint's feedback as
-printed text. A report cell at the top sums up the run; after each
-hand-graded answer a note gives graders its rubric, and feedback leaves
-that note out. Text that came from the student's code is HTML-escaped, so
-nothing in it can act in the formgrader's or the student's browser.
+Each checks cell gets one result: its checkpoint's score as plain text, the
+way nbgrader reads partial credit, and the checkpoint's feedback as HTML
+that wraps, which nbgrader's feedback page and formgrader both show in its
+place (so no bare score box). Each graded cell carries its title for the
+feedback page's list of links (`feedback`). A report cell at the top sums
+up the run; after each hand-graded answer a note gives graders its rubric,
+and feedback leaves that note out. Text that came from the student's code
+is HTML-escaped, so nothing in it can act in the formgrader's or the
+student's browser.
 """
 
 from __future__ import annotations
@@ -19,10 +22,15 @@ from ..rubric import Rubric
 
 REPORT = "atomgpt-report"
 GRADER_ONLY = "atomgpt-grader-only"
+METADATA = "atomgpt"  # the course's own cell metadata: {"title": ...} on graded cells
+FEEDBACK_CLASS = "atomgpt-feedback"  # the engine's text on a page; the feedback template styles it too
+WRAPPING = "white-space: pre-wrap; overflow-wrap: anywhere"  # inline, for formgrader's page
 
 
-def escaped(text: str) -> str:
-    return f'<div style="white-space: pre-wrap">{html.escape(text)}</div>'
+def escaped(text: str, heading: str = "") -> str:
+    """The engine's text as HTML that keeps its line breaks and wraps long lines at the box's edge."""
+    title = f"<strong>{html.escape(heading)}</strong>\n" if heading else ""
+    return f'<div class="{FEEDBACK_CLASS}" style="{WRAPPING}">{title}{html.escape(text)}</div>'
 
 
 def markdown_note(cell_id: str, tag: str, heading: str, body: str):
@@ -41,24 +49,28 @@ def checkpoint_feedback(result: dict) -> dict[str, dict]:
 
 
 def score_cell(cell, test: dict | None) -> None:
-    """Outputs nbgrader scores: printed feedback, then the points as the cell's value."""
+    """One output nbgrader scores: the points as the cell's plain value, the feedback as its HTML face."""
     points = float(cell.metadata["nbgrader"].get("points", 0))
     if test is None:  # a grade cell the rubric does not know: never free points
-        score, text = 0.0, "This cell is not graded by the course's rubric; it scores 0."
+        score, heading, text = 0.0, "", "This cell is not graded by the course's rubric; it scores 0."
     else:
         score = min(max(float(test["score"]), 0.0), points)
-        text = f"{test['name']}: {score:g} of {points:g} points\n{test['output']}"
+        heading, text = f"{test['name']}: {score:g} of {points:g} points", test["output"]
     cell.outputs = nbformat.from_dict([
-        {"output_type": "stream", "name": "stdout", "text": text.rstrip("\n") + "\n"},
-        {"output_type": "execute_result", "data": {"text/plain": f"{score:.12g}"}, "metadata": {},
-         "execution_count": None},
+        {"output_type": "execute_result", "metadata": {}, "execution_count": None,
+         "data": {"text/plain": f"{score:.12g}", "text/html": escaped(text.rstrip("\n"), heading)}},
     ])
+
+
+def set_title(cell, title: str) -> None:
+    cell.metadata[METADATA] = {"title": title}
 
 
 def record_result(notebook, result: dict, rubric: Rubric):
     """The graded notebook: scores in the checks cells, a report on top, rubric notes for graders."""
     tests = checkpoint_feedback(result)
     manual = {m.id: m for m in rubric.manual}
+    titles = {c.id: c.title for c in rubric.checkpoints}
     cells = [markdown_note(REPORT, REPORT, "Autograder report (your code ran in a sandbox; hidden tests "
                            "are not shown)", result["output"])]
     for cell in notebook.cells:
@@ -68,8 +80,11 @@ def record_result(notebook, result: dict, rubric: Rubric):
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         if is_checks_cell(cell):
             score_cell(cell, tests.get(grade_id))
+            if grade_id in titles:
+                set_title(cell, titles[grade_id])
         elif grade_id in manual:
             question = manual[grade_id]
+            set_title(cell, f"Short answer {grade_id.upper()}")
             cells.append(markdown_note(
                 f"{GRADER_ONLY}-{grade_id}", GRADER_ONLY,
                 f"Rubric for {grade_id} ({question.points:g} points), for graders only: "

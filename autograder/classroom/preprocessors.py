@@ -8,8 +8,9 @@ nbgrader's sanitize steps), grades it with the engine and records the
 scores as nbgrader reads them. Hidden inputs derive from the course's
 grading secret, as in `atomgpt autograde`, so either command gives a
 student the same grade, and it leaves the same result file, so the next
-`atomgpt autograde` does not grade that student again. `HideGraderNotes`
-runs first in `generate_feedback`.
+`atomgpt autograde` does not grade that student again. In
+`generate_feedback`, `HideGraderNotes` runs first and `GetGradesAndMarking`
+takes the place of nbgrader's `GetGrades`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
 from ..course import Assignment, cached_assignment, project_root
@@ -28,7 +29,7 @@ from ..grading import grade_submission
 from ..hidden_inputs import HiddenInputs, hidden_inputs
 from ..restore import read_release, restore
 from .autograde import course_digest, submission_fingerprint
-from .notebook import cell_grades, record_result, unscored, without_grader_notes
+from .notebook import METADATA, cell_grades, record_result, unscored, without_grader_notes
 from .record import release_notebook, write_record
 
 
@@ -81,3 +82,13 @@ class HideGraderNotes(Preprocessor):
 
     def preprocess(self, nb, resources):
         return without_grader_notes(nb), resources
+
+
+class GetGradesAndMarking(GetGrades):
+    """nbgrader's scores and comments, and whether a grade still waits to be marked by hand."""
+
+    def _get_score(self, cell, resources) -> None:
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        cell.metadata.setdefault(METADATA, {})["to_mark"] = bool(grade.needs_manual_grade)

@@ -306,9 +306,9 @@ class StudentSession:
         """The type's name, as sent with the object (no extra call)."""
         return value._type if isinstance(value, Remote) else type(value).__name__
 
-    def run_cell(self, index: int, source: str) -> None:
-        """Runs a visible check cell; raises StudentRaised when it fails."""
-        self.request({"op": "exec", "index": index, "source": source}, what=f"cell {index}")
+    def run_cell(self, index: int, source: str, what: str | None = None) -> None:
+        """Runs a visible check cell (code cell `index`, or as `what` names it); raises StudentRaised when it fails."""
+        self.request({"op": "exec", "index": index, "source": source}, what=what or f"code cell {index}")
 
     # ------------------------------------------------------------ codec
 
@@ -423,7 +423,7 @@ class StudentSession:
         where = error.get("where")
         place = ""
         if isinstance(where, dict):
-            place = f" (cell {where.get('cell')}, line {where.get('line')}: {str(where.get('code'))[:120]})"
+            place = f" (code cell {where.get('cell')}, line {where.get('line')}: {str(where.get('code'))[:120]})"
         if kind == "NotImplementedError":
             return StudentRaised(f"{what} reached code that is not written yet (NotImplementedError){place}")
         detail = f"{kind}: {text}" if text else kind
