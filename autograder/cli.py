@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, console, errors) -> int:
         from .build import build, stale_files
         from .progress import Progress
 
-        with Progress("built", errors, len(ids)) as progress:
+        with Progress("checked" if args.check else "built", errors, len(ids)) as progress:
             if args.check:
                 stale = stale_files(root, ids, progress=progress.done)
             else:

@@ -28,7 +28,7 @@ import pytest
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
          "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars", "--mute-audio"]
-TIMEOUT = 60.0  # seconds for one exchange with the browser: a page of the course loads in well under one
+TIMEOUT = 120.0  # seconds for one exchange with the browser: a page loads in well under one, on a busy machine too
 
 
 def chromium() -> str | None:
@@ -100,7 +100,7 @@ class Page:
         target = self.send("Target.createTarget", {"url": "about:blank"}, in_page=False)["targetId"]
         self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
                                  in_page=False)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
@@ -132,22 +132,27 @@ class Page:
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
-    def console_errors(self) -> list[str]:
-        """What the page's console showed as errors: console.error calls, uncaught exceptions, failed loads."""
+    def console_errors(self, levels: tuple[str, ...] = ("error",)) -> list[str]:
+        """What the page's console showed at these levels ("error", "warning"): console calls, uncaught
+        exceptions, failed loads."""
         with contextlib.suppress(BrowserError):
             self.evaluate("0")  # a round trip, so that events sent before it are in
         errors = []
         for event in self.events:
             method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params.get("type") == "error":
+            if method == "Runtime.consoleAPICalled" and params.get("type") in levels:
                 errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
             elif method == "Runtime.exceptionThrown":
                 details = params.get("exceptionDetails", {})
                 errors.append(details.get("exception", {}).get("description") or details.get("text", ""))
-            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in levels:
                 entry = params["entry"]
                 errors.append(f"{entry.get('text', '')} {entry.get('url', '')}".strip())
         return errors
+
+    def requested(self) -> list[str]:
+        """Every URL the page asked for, itself included."""
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
 
 def high_fd(fd: int) -> int:

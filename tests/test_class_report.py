@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -24,10 +21,10 @@ from autograder.classroom.config import write_config
 from autograder.classroom.record import RESULTS
 from autograder.course import load_assignment
 
+from .browser import needs_chromium, open_page
 from .conftest import TOY_ROOT
 
 SOLUTION = TOY_ROOT / "solutions" / "toy" / "toy.ipynb"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def solution_with(old: str, new: str) -> bytes:
@@ -138,140 +135,26 @@ def test_the_command_writes_the_report_and_says_when_there_is_nothing_to_report(
 # ---------------------------------------------------------------- in a browser
 
 
-# Starts a program with two given descriptors as its 3 and 4 (copied first, so neither overwrites the other;
-# a copy onto itself keeps it closed on exec, hence the explicit set_inheritable).
-ON_3_AND_4 = ("import os, sys; read, write = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2])); "
-              "os.dup2(read, 3); os.dup2(write, 4); os.set_inheritable(3, True); os.set_inheritable(4, True); "
-              "os.execvp(sys.argv[3], sys.argv[3:])")
-
-
-class HeadlessChromium:
-    """Chromium without a window, driven over the DevTools protocol on a pipe (--remote-debugging-pipe).
-
-    Chromium reads commands on its file descriptor 3 and answers on 4, each
-    message JSON ending in a NUL byte; events that arrive meanwhile are kept.
-    """
-
-    def __init__(self, binary: str, profile: Path):
-        to_browser, self.commands = os.pipe()
-        self.answers, from_browser = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", ON_3_AND_4, str(to_browser), str(from_browser),
-             binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--remote-debugging-pipe", f"--user-data-dir={profile}", "--no-first-run", "about:blank"],
-            pass_fds=(to_browser, from_browser), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_browser)
-        os.close(from_browser)
-        self.events: list[dict] = []
-        self.buffer = b""
-        self.next_id = 0
-        self.session: str | None = None
-
-    def call(self, method: str, timeout: float = 120, **params) -> dict:
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params}
-        if self.session and not method.startswith("Target."):
-            message["sessionId"] = self.session
-        os.write(self.commands, json.dumps(message).encode() + b"\0")
-        while True:
-            answer = self.receive(timeout)
-            if answer.get("id") == self.next_id:
-                if "error" in answer:
-                    raise RuntimeError(f"{method}: {answer['error']}")
-                return answer["result"]
-            self.events.append(answer)
-
-    def receive(self, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while b"\0" not in self.buffer:
-            ready, _, _ = select.select([self.answers], [], [], max(0.0, deadline - time.monotonic()))
-            chunk = os.read(self.answers, 1 << 20) if ready else b""
-            if not chunk:
-                raise TimeoutError("Chromium did not answer")
-            self.buffer += chunk
-        message, self.buffer = self.buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def wait_for(self, event: str, timeout: float = 120) -> dict:
-        deadline = time.monotonic() + timeout
-        while not any(e.get("method") == event for e in self.events):
-            self.events.append(self.receive(deadline - time.monotonic()))
-        return next(e for e in self.events if e.get("method") == event)
-
-    def open(self, url: str, width: int) -> None:
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
-        self.call("Page.navigate", url=url)
-        self.wait_for("Page.loadEventFired")
-
-    def evaluate(self, expression: str):
-        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in answer:
-            raise RuntimeError(answer["exceptionDetails"])
-        return answer["result"].get("value")
-
-    def screenshot(self, path: Path) -> None:
-        """The whole page, not only the first screenful."""
-        height = self.evaluate("document.documentElement.scrollHeight")
-        width = self.evaluate("document.documentElement.clientWidth")
-        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
-        path.write_bytes(base64.b64decode(shot["data"]))
-
-    def problems(self) -> list[str]:
-        """What the console would show as errors or warnings, and uncaught exceptions."""
-        found = []
-        for event in self.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(str(params["exceptionDetails"]))
-            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "warning", "assert"):
-                found.append(str(params["args"]))
-            elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
-                found.append(params["entry"]["text"])
-        return found
-
-    def requested(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        os.close(self.commands)
-        os.close(self.answers)
-
-
-@pytest.fixture
-def browser(tmp_path):
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium; .ci/run installs it as root)")
-    chromium = HeadlessChromium(CHROMIUM, tmp_path / "profile")
-    yield chromium
-    chromium.close()
-
-
 PLOTS = """[...document.querySelectorAll('img')].map(img => ({
     alt: img.alt, loaded: img.complete, natural: [img.naturalWidth, img.naturalHeight],
     shown: [img.getBoundingClientRect().width, img.getBoundingClientRect().height]}))"""
 WIDTH = 1100  # a laptop's browser window
 
 
-def test_every_plot_renders_in_chromium_with_nothing_fetched_and_no_console_errors(graded, browser, tmp_path):
+@needs_chromium
+def test_every_plot_renders_in_chromium_with_nothing_fetched_and_no_console_errors(graded, tmp_path):
     kit, course = graded
-    page = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out")
-    browser.open(page.as_uri(), WIDTH)
-    plots = browser.evaluate(PLOTS)
-    assert len(plots) == 1 + 2 * 2  # the heat map, and per assignment the distribution and the checkpoints
-    for plot in plots:
-        assert plot["loaded"] and min(plot["natural"]) > 50 and min(plot["shown"]) > 50, plot
-    assert browser.evaluate("document.documentElement.scrollWidth") <= WIDTH  # nothing runs off the page
-    assert browser.problems() == []
-    fetched = [url for url in browser.requested() if not url.startswith("data:")]
-    assert fetched == [page.as_uri()]  # the plots are in the page: nothing else is fetched
-    browser.screenshot(tmp_path / "report.png")
-    assert (tmp_path / "report.png").stat().st_size > 10_000
+    report = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out")
+    with open_page(report, WIDTH) as page:
+        plots = page.evaluate(PLOTS)
+        assert len(plots) == 1 + 2 * 2  # the heat map, and per assignment the distribution and the checkpoints
+        for plot in plots:
+            assert plot["loaded"] and min(plot["natural"]) > 50 and min(plot["shown"]) > 50, plot
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH  # nothing runs off the page
+        assert page.console_errors(("error", "warning", "assert")) == []
+        fetched = [url for url in page.requested() if not url.startswith("data:")]
+        assert fetched == [report.resolve().as_uri()]  # the plots are in the page: nothing else is fetched
+        shot = page.screenshot(tmp_path / "report.png")
+    assert shot.stat().st_size > 10_000
     if os.environ.get("ATOMGPT_SCREENSHOTS"):  # a folder to keep the screenshot in, to look at it
-        shutil.copyfile(tmp_path / "report.png", Path(os.environ["ATOMGPT_SCREENSHOTS"]) / "class_report.png")
+        shutil.copyfile(shot, Path(os.environ["ATOMGPT_SCREENSHOTS"]) / "class_report.png")
