@@ -59,6 +59,8 @@ class Copy:
 
 @dataclass
 class SyntheticClass:
+    """A made-up class: who is in it, what each student writes, and what happens to whom."""
+
     seed: int
     students: list[Student]
     due: dict[str, datetime]  # assignment -> due date (UTC, naive as nbgrader keeps it)
@@ -142,12 +144,9 @@ def touched(solution, variant: Variant) -> set[str]:
         except SyntaxError:
             places.add(place)
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                for inner in (node, *getattr(node, "body", ())):
-                    if (isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef)
-                            and inner.lineno <= line <= inner.end_lineno):
-                        place = f"cell {index} {inner.name}"
+        for node in ast.walk(tree):  # outer functions first: the innermost one around the line is kept
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= node.end_lineno:
+                place = f"cell {index} {node.name}"
         places.add(place)
     return places | {f"appended {variant.id}" for _ in variant.append}
 
