@@ -83,11 +83,20 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--course", type=Path, help=COURSE_HELP)
     report.add_argument("--out", type=Path, help="folder for report.html (default: the course folder)")
 
-    demo = commands.add_parser("demo", help="build, grade a synthetic class, print the report")
+    demo = commands.add_parser("demo", help="build, grade a synthetic class, look for copying, print the report")
     demo.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     demo.add_argument("--out", type=Path, default=Path("demo"))
-    demo.add_argument("--seed", type=int)
+    demo.add_argument("--students", type=int, default=40, help="how many students the class has (default: 40)")
+    demo.add_argument("--seed", type=int, help="draws the class and the hidden inputs (default: the same class "
+                                               "every time, the course's grading secret)")
     demo.add_argument("--workers", type=int)
+
+    similarity = commands.add_parser(
+        "similarity", help="pairs of submissions whose own code (or handed-in model) is suspiciously alike")
+    similarity.add_argument("assignment")
+    similarity.add_argument("--course", type=Path, help=COURSE_HELP)
+    similarity.add_argument("--threshold", type=float, default=0.8,
+                            help="flag pairs sharing at least this share of each one's own code (default: 0.8)")
     return main
 
 
@@ -130,9 +139,43 @@ def run(args: argparse.Namespace, console, errors) -> int:
         return run_export(root, args, console)
     if args.command == "report":
         return run_report(root, args, console)
+    if args.command == "similarity":
+        return run_similarity(root, args, console)
     from .demo import run_demo
 
-    run_demo(root, ids, args.out, seed=args.seed, workers=args.workers, console=console)
+    run_demo(root, ids, args.out, students=args.students, seed=args.seed, workers=args.workers, console=console,
+             errors=errors)
+    return 0
+
+
+def run_similarity(root: Path, args: argparse.Namespace, console) -> int:
+    from nbgrader.coursedir import CourseDirectory
+
+    from .classroom.autograde import submitted_students
+    from .classroom.config import load_config
+    from .classroom.record import release_notebook
+    from .course import CourseError, load_assignment
+    from .similarity import compare_class, solved_notebook, write_findings
+
+    assignment = load_assignment(args.assignment, root)
+    course = course_folder(args.course, root).resolve()
+    if not (course / CONFIG_NAME).is_file():
+        raise CourseError(f"{course} is not an nbgrader course folder (no {CONFIG_NAME})")
+    coursedir = CourseDirectory(config=load_config(course))
+    findings = compare_class(assignment, release_notebook(coursedir, assignment.id),
+                             submitted_students(coursedir, assignment.id), solved_notebook(assignment),
+                             threshold=args.threshold)
+    path = write_findings(Path(coursedir.root), findings)
+    for pair in findings["pairs"]:
+        console.print(f"{' and '.join(pair['students'])}: {pair['similarity'][0]:.0%} and "
+                      f"{pair['similarity'][1]:.0%} of their own code shared ({pair['shared_tokens']} tokens)",
+                      highlight=False)
+    for model in findings["models"]:
+        console.print(f"{' and '.join(model['students'])}: nearly the same {model['file']} "
+                      f"(relative distance {model['distance']:g})", highlight=False)
+    console.print(f"{len(findings['compared'])} notebooks compared, {len(findings['pairs'])} pairs and "
+                  f"{len(findings['models'])} models flagged; side by side in {path.with_suffix('.md')}",
+                  highlight=False)
     return 0
 
 

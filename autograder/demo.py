@@ -1,10 +1,10 @@
-"""`atomgpt demo`: build the course, make a synthetic class, autograde it into nbgrader's gradebook, report.
+"""`atomgpt demo`: build the course, grade a synthetic class into nbgrader's gradebook, look for copying, report.
 
-The class has, per assignment: the solution, correct submissions in other
-styles, every known-buggy variant, pairs of bugs, every cheat, the untouched
-release, a broken notebook and an empty one. They are handed in as
-`nbgrader collect` would leave them, graded by `atomgpt autograde`, and
-exported with `nbgrader export`.
+The class (`synthetic_class`) is made up from the seed: named students in
+the gradebook, each assignment handed in as `nbgrader collect` leaves it
+(timestamps against the due dates in the gradebook), graded by `atomgpt
+autograde`, compared by `similarity`, and exported by `nbgrader export`,
+one row per student and assignment.
 """
 
 from __future__ import annotations
@@ -13,107 +13,110 @@ import json
 import os
 import shutil
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
-from .batch import Job
-from .build import Built, build_assignment
+from .build import build_assignment
 from .class_report import write_report
 from .classroom.autograde import autograde_class
+from .classroom.config import add_settings
 from .classroom.record import RESULTS
-from .classroom.steps import export_grades, hand_in
-from .course import Assignment, load_assignment
+from .classroom.steps import enroll, export_grades, hand_in, set_due_date
+from .course import load_assignment
+from .progress import Progress
 from .report import class_table, print_table, summary, summary_markdown
-from .variants import (
-    Variant,
-    VariantError,
-    apply_variant,
-    handed_in_with,
-    solution_notebook,
-    variant_submissions,
-    write_notebook,
-)
+from .similarity import FOLDER, compare_class, write_findings
+from .synthetic_class import SyntheticClass, make_class, timestamp, write_class
+from .variants import handed_in_with
 
-PAIRS = 5
+STUDENTS = 40
+SEED = 2026  # the class drawn when no seed is given
+EXCHANGE = '''# the demo's exchange, for `nbgrader release_assignment` and formgrader, inside the demo folder
+c.Exchange.root = os.path.join(os.path.dirname(c.CourseDirectory.root), "exchange")
+'''
 
 
-def student_name(variant: Variant) -> str:
-    prefix = f"{variant.kind}-"
-    return variant.id if variant.id.startswith(prefix) else prefix + variant.id
+def set_up_course(course: Path, plan: SyntheticClass) -> None:
+    """The class in the gradebook with names, and an exchange folder (formgrader warns without one)."""
+    add_settings(course, EXCHANGE)
+    exchange = course.parent / "exchange"
+    exchange.mkdir(exist_ok=True)
+    exchange.chmod(0o777)  # every student's account writes there, as nbgrader's docs set it up
+    enroll(course, [(s.id, s.first_name, s.last_name) for s in plan.students])
 
 
-def bug_pairs(bugs: list[Variant]) -> list[tuple[Variant, Variant]]:
-    """Bugs on different checkpoints, for partly correct students with two mistakes."""
-    half = len(bugs) // 2
-    pairs = [(a, b) for a, b in zip(bugs[:half], bugs[half:], strict=False) if a.checkpoint != b.checkpoint]
-    return pairs[:PAIRS]
+def class_markdown(plan: SyntheticClass, ids: list[str]) -> str:
+    """Who the made-up students are and what each handed in."""
+    lines = ["# A synthetic class", "",
+             f"Every student here is made up (seed {plan.seed}): strong, average and struggling students whose "
+             "mistakes are the known bugs of each assignment (`variants.toml`), each correct style written by one "
+             "of them, a few late or missing submissions, one notebook cut in half, and two students who copy a "
+             "classmate's work with renamed variables and reordered functions.", "",
+             "| student | name | level | " + " | ".join(ids) + " |",
+             "| --- | --- | --- | " + " | ".join("---" for _ in ids) + " |"]
+    for student in plan.students:
+        cells = []
+        for assignment in ids:
+            if student.id in plan.missing[assignment]:
+                cells.append("missing")
+                continue
+            made = ", ".join(plan.made(assignment, student.id)) or "solved"
+            cells.append(made + (" (late)" if student.id in plan.late[assignment] else ""))
+        lines.append(f"| {student.id} | {student.first_name} {student.last_name} | {student.level} | "
+                     + " | ".join(cells) + " |")
+    lines += ["", "Copies: " + "; ".join(f"{c.copier} copied {c.source}'s {c.assignment}" for c in plan.copies), ""]
+    return "\n".join(lines)
 
 
-def synthetic_class(assignment: Assignment, built: Built, folder: Path) -> list[Job]:
-    """Writes one folder per synthetic student; returns the grading jobs.
-
-    The files the executed solution wrote (a trained checkpoint) are handed
-    in with every variant of it.
-    """
-    name = f"{assignment.id}.ipynb"
-    release, beside = built.release, handed_in_with(built.solution)
-    written = variant_submissions(assignment, built.solution, folder)
-    variants = [v for v, _ in written]
-    by_id = {v.id: v for v in variants}
-    solution = solution_notebook(assignment)
-    jobs = [Job("solution", write_notebook(solution, folder / "solution" / name, beside))]
-    jobs += [Job(student_name(v), path) for v, path in written]
-    for first, second in bug_pairs([v for v in variants if v.kind == "bug"]):
-        try:
-            pair = apply_variant(apply_variant(solution, first, by_id), second, by_id)
-        except VariantError:  # the two bugs edit the same line
-            continue
-        path = folder / f"pair-{first.id}+{second.id}" / name
-        jobs.append(Job(path.parent.name, write_notebook(pair, path, beside)))
-    untouched = folder / "untouched-release" / name
-    untouched.parent.mkdir(parents=True, exist_ok=True)
-    untouched.write_bytes(release.read_bytes())
-    broken = folder / "broken-notebook" / name
-    broken.parent.mkdir(parents=True, exist_ok=True)
-    broken.write_bytes(release.read_bytes()[: len(release.read_bytes()) // 2])
-    empty = folder / "empty-file" / name
-    empty.parent.mkdir(parents=True, exist_ok=True)
-    empty.write_bytes(b"")
-    jobs += [Job("untouched-release", untouched), Job("broken-notebook", broken), Job("empty-file", empty)]
-    return jobs
+def similarity_markdown(findings: dict) -> str:
+    flagged = [" and ".join(p["students"]) + f" ({min(p['similarity']):.0%} shared)" for p in findings["pairs"]]
+    flagged += [" and ".join(m["students"]) + f" (nearly the same {m['file']})" for m in findings["models"]]
+    where = f"{FOLDER}/{findings['assignment']}.md"
+    return f"- suspiciously alike: {', '.join(flagged) or 'no pair'} (see `course/{where}`)\n"
 
 
-def run_demo(root: Path, ids: list[str], out: Path, *, seed: int | None, workers: int | None,
-             console: Console) -> dict:
-    reports = {}
+def run_demo(root: Path, ids: list[str], out: Path, *, students: int = STUDENTS, seed: int | None = None,
+             workers: int | None = None, console: Console, errors: Console) -> dict:
+    """Builds, grades and reports; `seed` draws the class and, when given, the hidden inputs too. What it makes
+    goes to `console`, the progress of grading to `errors`."""
+    reports, findings = {}, {}
     course = out / "course"
-    for made in ("course", "submissions", "build"):  # all synthetic: nbgrader cannot regenerate a notebook whose
-        shutil.rmtree(out / made, ignore_errors=True)  # cells changed over submissions in the gradebook
-    for assignment_id in ids:
-        assignment = load_assignment(assignment_id, root)
-        console.print(f"[bold]{assignment_id}[/bold]: building the course with nbgrader ...")
+    for made in ("course", "submissions", "build", "exchange"):  # all synthetic: nbgrader cannot regenerate a
+        shutil.rmtree(out / made, ignore_errors=True)  # notebook whose cells changed over submissions in the gradebook
+    assignments = [load_assignment(assignment_id, root) for assignment_id in ids]
+    plan = make_class(students, assignments, SEED if seed is None else seed)
+    for assignment in assignments:
+        console.print(f"[bold]{assignment.id}[/bold]: building the course with nbgrader ...")
         built = build_assignment(assignment, course, out / "build")
-        jobs = synthetic_class(assignment, built, out / "submissions" / assignment_id)
-        hand_in(course, assignment_id, {job.name: job.path.parent for job in jobs},
-                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC")
-        console.print(f"autograding {len(jobs)} synthetic submissions in parallel into nbgrader's gradebook ...")
+        if assignment is assignments[0]:
+            set_up_course(course, plan)
+        set_due_date(course, assignment.id, plan.due[assignment.id])
+        folders = write_class(plan, assignment, handed_in_with(built.solution), out / "submissions" / assignment.id)
+        hand_in(course, assignment.id, folders,
+                {student: timestamp(plan.handed_in_at(student, assignment.id)) for student in folders})
+        console.print(f"autograding {len(folders)} submissions of {len(plan.students)} students in parallel "
+                      "into nbgrader's gradebook ...")
         started = time.monotonic()
-        run = autograde_class(root, assignment_id, course, force=True, seed=seed, workers=workers,
-                              progress=lambda student, result: console.print(f"  {student}: {result['score']:g}"))
+        with Progress("autograded", errors, len(folders)) as progress:
+            run = autograde_class(root, assignment.id, course, force=True, seed=seed, workers=workers,
+                                  progress=progress.graded)
         seconds = time.monotonic() - started
         print_table(class_table(assignment.rubric, run.results), console)
-        reports[assignment_id] = summary(assignment.rubric, run.results, run.inputs.seed)
-        report = reports[assignment_id]
-        console.print(f"{len(jobs)} submissions autograded in {seconds:.1f} s "
-                      f"({seconds / len(jobs):.2f} s each on {workers or os.cpu_count()} cores); "
+        reports[assignment.id] = report = summary(assignment.rubric, run.results, run.inputs.seed)
+        console.print(f"{len(folders)} submissions autograded in {seconds:.1f} s "
+                      f"({seconds / len(folders):.2f} s each on {workers or os.cpu_count()} cores); "
                       f"mean {report['mean']:g} of {report['auto_points']:g}, full marks {report['full_marks']}, "
                       f"zero {report['zero']}", highlight=False)
+        findings[assignment.id] = compare_class(assignment, built.release, {
+            student: course / "submitted" / student / assignment.id for student in folders}, built.solution)
+        write_findings(course, findings[assignment.id])
+        console.print(similarity_markdown(findings[assignment.id]).removeprefix("- "), highlight=False)
     export_grades(course)
     (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
-    (out / "report.md").write_text("\n".join(summary_markdown(r) for r in reports.values()))
+    (out / "report.md").write_text("\n".join([class_markdown(plan, ids), *(
+        summary_markdown(reports[i]) + "\n" + similarity_markdown(findings[i]) for i in ids)]))
     console.print(f"results in {course / RESULTS}, nbgrader's export in {course / 'grades.csv'}, summary in "
-                  f"{out / 'summary.json'} and {out / 'report.md'}")
-    console.print(f"class report in {write_report(course, [load_assignment(i, root) for i in ids], out)}")
+                  f"{out / 'summary.json'} and {out / 'report.md'}, similarity in {course / FOLDER}")
+    console.print(f"class report in {write_report(course, assignments, out)}")
     return reports

@@ -117,6 +117,7 @@ def summary(rubric: Rubric, results: dict[str, dict], seed: int) -> dict:
         "zero": sum(s == 0 for s in scores),
         "checkpoints": per_checkpoint,
         "misconceptions": dict(misconceptions.most_common()),
+        "misconception_messages": {m.id: m.message for m in rubric.misconceptions if m.id in misconceptions},
         "scores": {name: results[name]["score"] for name in sorted(results)},
     }
 
@@ -135,8 +136,10 @@ def summary_markdown(report: dict) -> str:
     for checkpoint_id, row in report["checkpoints"].items():
         lines.append(f"| {checkpoint_id} | {row['max_score']:g} | {row['mean']:g} | {row['full_marks']} |")
     if report["misconceptions"]:
-        lines += ["", "| misconception | students |", "| --- | ---: |"]
-        lines += [f"| {key} | {count} |" for key, count in report["misconceptions"].items()]
+        messages = report.get("misconception_messages", {})
+        lines += ["", "| misconception | what it tells the student | students |", "| --- | --- | ---: |"]
+        lines += [f"| {key} | {messages.get(key, '').replace('|', '&#124;')} | {count} |"
+                  for key, count in report["misconceptions"].items()]
     return "\n".join(lines) + "\n"
 
 

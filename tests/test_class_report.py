@@ -101,16 +101,20 @@ def test_the_report_reads_what_the_class_did(graded, tmp_path):
 
 def test_the_page_shows_every_part_and_links_each_student_to_their_feedback(graded, tmp_path):
     kit, course = graded
-    (course / SIMILARITY).write_text(json.dumps([
-        {"assignment": "toy", "a": "alice", "b": "bob", "score": 0.93,
-         "shared": [{"a": "def square(x):\n    return x * x", "b": "def square(y):\n    return y * y"}]},
-        {"assignment": "toy2", "a": "carol", "b": "bob", "score": 0.5, "shared": []}]))
+    (course / SIMILARITY).mkdir()
+    code = {"alice": "def square(x):\n    return x * x\n", "bob": "def square(y):\n    return y * y\n"}
+    (course / SIMILARITY / "toy.json").write_text(json.dumps({  # as `atomgpt similarity` writes it
+        "assignment": "toy", "compared": ["alice", "bob"], "not_compared": {},
+        "pairs": [{"students": ["alice", "bob"], "similarity": [0.93, 0.95], "shared_tokens": 120, "code": code,
+                   "shared": {"alice": [[0, 33]], "bob": [[0, 33]]}}],
+        "models": [{"students": ["carol", "dave"], "file": "checkpoint.json", "distance": 0.0003}]}))
     try:
         page = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out").read_text()
     finally:
-        (course / SIMILARITY).unlink()
+        shutil.rmtree(course / SIMILARITY)
     for text in ("Students whose scores fell most", "You doubled x instead of multiplying it by itself.",
                  "did not finish within 1 s", "Waiting for hand grading", "def square(y):", "0.93",
+                 "nearly the same checkpoint.json",
                  f'<a href="{os.path.relpath(course / "feedback/alice/toy/toy.html", tmp_path / "out")}">'):
         assert text in page, text
     assert "<script" not in page and "http" not in page  # nothing to fetch or run

@@ -83,7 +83,7 @@ def test_build_check_spots_stale_generated_files(tmp_path):
     release.write_text(release.read_text().replace("Toy assignment", "Toy assignment, edited"))
     stale = atomgpt("build", "--check", root=copy)
     assert stale.returncode == 1 and "stale: assignments/toy/toy.ipynb" in stale.stdout
-    assert "built toy (1 of 1 done)" in stale.stderr  # progress, a plain line where stderr is not a terminal
+    assert "checked toy (1 of 1 done)" in stale.stderr  # progress, a plain line where stderr is not a terminal
 
 
 def test_a_build_on_another_machine_is_not_stale(tmp_path):
@@ -135,26 +135,31 @@ def nudged(match) -> str:
     return f"{float(text) + 10.0 ** -decimals:.{decimals}f}"
 
 
-def test_demo_builds_grades_a_synthetic_class_and_reports(tmp_path):
+def test_demo_grades_a_class_of_named_students_into_one_row_per_student_and_assignment(tmp_path):
     kit = shutil.copytree(TOY_ROOT, tmp_path / "kit", ignore=shutil.ignore_patterns("grading_secret"))
-    assert atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path, root=kit).returncode == 0
+    demo = ("demo", "--out", tmp_path / "demo", "--seed", "5", "--students", "9")
+    assert atomgpt(*demo, cwd=tmp_path, root=kit).returncode == 0
     master = kit / "source_lib" / "toy" / "toy.py"  # the kit changes a notebook's cells; the demo runs again
     master.write_text(master.read_text() + "\n# %% [markdown]\n# A note added later.\n")
     assert atomgpt("build", "toy", "--course", tmp_path / "kit-course", cwd=tmp_path, root=kit).returncode == 0
-    done = atomgpt("demo", "--out", tmp_path / "demo", "--seed", "5", cwd=tmp_path, root=kit)
+    done = atomgpt(*demo, cwd=tmp_path, root=kit)
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())["toy"]
-    assert summary["submissions"] == 8 and summary["seed"] == 5
-    scores = summary["scores"]
-    assert scores["solution"] == scores["style-power-style"] == scores["style-warns-on-stderr"] == 90
-    assert summary["scores"]["broken-notebook"] == 0 and summary["scores"]["empty-file"] == 0
-    assert summary["misconceptions"] == {"doubling": 1}
-    assert "bug-doubling" in done.stdout and "score" in done.stdout
-    assert "# toy: class summary" in (tmp_path / "demo" / "report.md").read_text()
+    assert summary["submissions"] == 8 and summary["seed"] == 5  # one of the nine hands nothing in
+    assert sorted(summary["scores"].values()).count(0) == 1  # the notebook cut in half
+    assert set(summary["misconceptions"]) == {"doubling"} and "score" in done.stdout
     assert "You doubled x instead" in (tmp_path / "demo" / "report.html").read_text()
     with (tmp_path / "demo" / "course" / "grades.csv").open() as exported:  # nbgrader's export of the gradebook
-        exported_scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(exported)}
-    assert exported_scores == {name: float(score) for name, score in scores.items()}
+        rows = list(csv.DictReader(exported))
+    assert len(rows) == 9 and all(row["first_name"] and row["last_name"] for row in rows)
+    assert {row["student_id"]: float(row["score"]) for row in rows if row["student_id"] in summary["scores"]} == {
+        name: float(score) for name, score in summary["scores"].items()}
+    late = [row for row in rows if row["timestamp"] and row["timestamp"] > row["duedate"]]
+    assert len(late) == 1
+    report = (tmp_path / "demo" / "report.md").read_text()
+    assert "Every student here is made up" in report and "You doubled x instead of multiplying it by itself." in report
+    assert json.loads((tmp_path / "demo" / "course" / "similarity" / "toy.json").read_text())["compared"]
+    assert (tmp_path / "demo" / "exchange").is_dir()
 
 
 def test_bracketed_code_in_messages_is_printed_as_written():

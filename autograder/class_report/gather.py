@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from ..classroom.record import RESULTS, read_record
 from ..course import Assignment
+from ..similarity import FOLDER as SIMILARITY
 
-SIMILARITY = "similarity.json"  # <course>/similarity.json: pairs {"assignment", "a", "b", "score", "shared"}
 FELL_MOST = 10  # students listed as falling most from one assignment to the next
 
 
@@ -160,15 +160,23 @@ def read_results(course: Path, assignment_id: str) -> dict[str, StudentResult]:
 
 
 def read_similar(course: Path, assignment_id: str) -> list[dict]:
-    """The assignment's pairs from the course's similarity file, most similar first; none when there is no file."""
+    """The pairs and models `atomgpt similarity` flagged (its `<course>/similarity/<id>.json`), most alike first,
+    each pair with the code the two share side by side; none when it has not run or its file cannot be read."""
     try:
-        pairs = json.loads((course / SIMILARITY).read_text())
-    except (OSError, ValueError):
+        found = json.loads((course / SIMILARITY / f"{assignment_id}.json").read_text())
+        similar = []
+        for pair in found["pairs"]:
+            a, b = pair["students"]
+            pieces = {s: "\n".join(pair["code"][s][start:end] for start, end in pair["shared"][s]) for s in (a, b)}
+            similar.append({"a": a, "b": b, "score": min(pair["similarity"]),
+                            "shared": [{"a": pieces[a], "b": pieces[b]}]})
+        for model in found["models"]:
+            a, b = model["students"]
+            similar.append({"a": a, "b": b, "score": 1 - model["distance"],
+                            "shared": [f"nearly the same {model['file']} (relative distance {model['distance']:g})"]})
+    except (OSError, ValueError, KeyError, TypeError):
         return []
-    mine = [{"a": str(p["a"]), "b": str(p["b"]), "score": float(p["score"]), "shared": list(p.get("shared", []))}
-            for p in (pairs if isinstance(pairs, list) else [])
-            if isinstance(p, dict) and p.get("assignment") == assignment_id and {"a", "b", "score"} <= p.keys()]
-    return sorted(mine, key=lambda p: -p["score"])
+    return sorted(similar, key=lambda p: -p["score"])
 
 
 class Gradebook:

@@ -80,6 +80,14 @@ def write_config(course: Path, kit: Path) -> Path:
     return path
 
 
+def add_settings(course: Path, settings: str) -> None:
+    """Adds settings of the instructor's own to the config, outside the atomgpt block, unless they are there."""
+    path = course / CONFIG_NAME
+    text = path.read_text()
+    if settings not in text:
+        replace_text(path, text.rstrip("\n") + "\n\n" + settings.rstrip("\n") + "\n")
+
+
 def remove_engine(course: Path) -> None:
     """Takes the atomgpt block out of the course's config, so nbgrader's own steps apply (its stock grading)."""
     path = course / CONFIG_NAME
