@@ -78,7 +78,7 @@ def grade_program(assignment: Assignment, program: Program, *, name: str, inputs
             problems += describe_cell_errors(report.cell_errors,
                                              program.part_titles({c.id: c.title for c in rubric.checkpoints}))
         incidents += [i.as_dict() for i in session.incidents]
-    problems += [f"Limit reached: {i['what']} {i['detail']}." for i in incidents]
+    problems += [incident_line(i) for i in incidents]
     result = gradescope_result(
         rubric, rubric.score(outcomes), submission=name, problems=problems, sandbox=boundary.describe(),
         incidents=incidents, seconds=time.monotonic() - started, hidden_inputs=inputs.record())
@@ -94,3 +94,10 @@ def zero_result(assignment: Assignment, *, name: str, problem: str, sandbox: dic
     return gradescope_result(assignment.rubric, scores, submission=name, problems=[problem],
                              sandbox=sandbox or {}, incidents=[], seconds=0.0,
                              hidden_inputs=inputs.record() if inputs else {})
+
+
+def incident_line(incident: dict) -> str:
+    """A limit reached, or the student's process ending, as one sentence of the feedback's report."""
+    if incident["kind"] == "crash":
+        return f"Your code's process ended while {incident['what']} ran: {incident['detail']}."
+    return f"Limit reached: {incident['what']} {incident['detail']}."

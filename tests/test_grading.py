@@ -63,6 +63,7 @@ def test_a_cheat_scores_no_more_than_its_wrong_answer(toy, tmp_path):
     cheat = grade(toy, variant_notebook(toy, tmp_path, "cheat-exit"))
     assert cheat["score"] <= wrong
     assert "exited with code 0" in json.dumps(cheat)
+    assert "Your code's process ended while your notebook's cells ran: it exited with code 0" in cheat["output"]
 
 
 def test_a_broken_notebook_scores_zero_with_a_message(toy, tmp_path):
