@@ -15,7 +15,7 @@ from nbgrader.api import Gradebook
 
 from autograder.build import generate_release, write_source
 from autograder.class_report import write_report
-from autograder.class_report.gather import SIMILARITY, gather
+from autograder.class_report.gather import SIMILARITY, gather, shared_lines
 from autograder.classroom.autograde import autograde_class
 from autograder.classroom.config import write_config
 from autograder.classroom.record import RESULTS
@@ -162,3 +162,9 @@ def test_every_plot_renders_in_chromium_with_nothing_fetched_and_no_console_erro
     assert shot.stat().st_size > 10_000
     if os.environ.get("ATOMGPT_SCREENSHOTS"):  # a folder to keep the screenshot in, to look at it
         shutil.copyfile(shot, Path(os.environ["ATOMGPT_SCREENSHOTS"]) / "class_report.png")
+
+
+def test_shared_code_is_shown_in_whole_lines_with_gaps_marked():
+    code = "def f(x):\n    y = x\n    return y\n\ndef g(x):\n    return 2 * x\n"
+    assert shared_lines(code, [[12, 16]]) == "    y = x"  # a span inside a line shows the whole line
+    assert shared_lines(code, [[0, 3], [36, 39]]) == "def f(x):\n...\ndef g(x):"

@@ -159,6 +159,22 @@ def read_results(course: Path, assignment_id: str) -> dict[str, StudentResult]:
     return results
 
 
+def shared_lines(code: str, spans: list) -> str:
+    """The whole lines of `code` that its shared character spans touch, in order, each once; "..." where lines
+    are left out between them."""
+    starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+    lines = code.splitlines()
+    touched = sorted({n for start, end in spans for n, first in enumerate(starts)
+                      if first < end and (n + 1 == len(starts) or starts[n + 1] > start)})
+    shown, previous = [], None
+    for n in (n for n in touched if n < len(lines)):
+        if previous is not None and n != previous + 1:
+            shown.append("...")
+        shown.append(lines[n])
+        previous = n
+    return "\n".join(shown)
+
+
 def read_similar(course: Path, assignment_id: str) -> list[dict]:
     """The pairs and models `atomgpt similarity` flagged (its `<course>/similarity/<id>.json`), most alike first,
     each pair with the code the two share side by side; none when it has not run or its file cannot be read."""
@@ -167,7 +183,7 @@ def read_similar(course: Path, assignment_id: str) -> list[dict]:
         similar = []
         for pair in found["pairs"]:
             a, b = pair["students"]
-            pieces = {s: "\n".join(pair["code"][s][start:end] for start, end in pair["shared"][s]) for s in (a, b)}
+            pieces = {s: shared_lines(pair["code"][s], pair["shared"][s]) for s in (a, b)}
             similar.append({"a": a, "b": b, "score": min(pair["similarity"]),
                             "shared": [{"a": pieces[a], "b": pieces[b]}]})
         for model in found["models"]:
