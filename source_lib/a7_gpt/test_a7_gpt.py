@@ -755,11 +755,10 @@ def run_gpt(student, weights, config, tokens, diagnose=None):
 
 def check_forward(student, diagnose, got, weights, config, tokens, message):
     """got is the reference logits, or those a correct gpt gives with the student's own mlp."""
-    good = close_or_own(got, ref_logits(weights, config, tokens),
-                        lambda: ref_logits(weights, config, tokens, mlp=OwnMlp(student, weights)))
+    right = ref_logits(weights, config, tokens)
+    good = close_or_own(got, right, lambda: ref_logits(weights, config, tokens, mlp=OwnMlp(student, weights)))
     if not good:
         patterns = ((symptom, ref_logits(weights, config, tokens, bug)) for bug, symptom in GPT_BUGS.items())
-        right = ref_logits(weights, config, tokens)
         diagnose_only_fit(diagnose, patterns_that_fit(got, right, patterns, lambda a, b: close(a, b, RTOL, ATOL)))
     assert good, message
 
@@ -915,8 +914,8 @@ def forward_is_sound(student, weights, config):
 
 def check_loss(student, diagnose, got, weights, config, tokens, message):
     """got is the reference loss, or the one a correct sequence_loss gives with the student's own gpt."""
-    good = close_or_own(got, ref_loss(weights, config, tokens),
-                        lambda: own_loss_grad(student, weights, config, tokens, gradients=False)[0])
+    right = ref_loss(weights, config, tokens)
+    good = close_or_own(got, right, lambda: own_loss_grad(student, weights, config, tokens, gradients=False)[0])
     if not good and forward_is_sound(student, weights, config):
         def wrong_loss(bug):
             try:
@@ -924,7 +923,6 @@ def check_loss(student, diagnose, got, weights, config, tokens, message):
             except IndexError:  # a variant that would read past the position table
                 return None
         patterns = ((bug, wrong_loss(bug)) for bug in LOSS_BUGS)
-        right = ref_loss(weights, config, tokens)
         diagnose_only_fit(diagnose, patterns_that_fit(got, right, patterns, lambda a, b: close(a, b, RTOL, ATOL)))
     assert good, message
 
