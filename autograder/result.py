@@ -43,6 +43,11 @@ def checkpoint_output(score: CheckpointScore) -> str:
     return "\n".join(lines)
 
 
+def misconception_line(title: str, message: str) -> str:
+    """The summary's line for a misconception found in a checkpoint's code."""
+    return f"Likely misconception in {title}: {message}"
+
+
 def gradescope_result(
     rubric: Rubric,
     scores: list[CheckpointScore],
@@ -67,7 +72,7 @@ def gradescope_result(
     ]
     total = round(sum(t["score"] for t in tests), 2)
     summary = [f"Auto-graded: {total:g} of {rubric.auto_points:g} points."]
-    summary += [f"Likely misconception in {score.checkpoint.title}: {misconception.message}"
+    summary += [misconception_line(score.checkpoint.title, misconception.message)
                 for score in scores for misconception in score.misconceptions]
     if rubric.manual:
         manual_points = sum(m.points for m in rubric.manual)

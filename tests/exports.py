@@ -33,7 +33,7 @@ MARKER = "overwritten-by-the-cheat"  # left beside the results file when the che
 BUG = {"a1_values": "add-forgets-children", "a7_gpt": "init-mlp-transposed"}  # known bugs of variants.toml
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: subjects() makes one per assignment
 class Subjects:
     assignment: Assignment
     folders: dict[str, Path]  # subject -> the folder a student hands in
@@ -99,8 +99,15 @@ def subjects(assignment_id: str) -> Subjects:
     out = base / "graded"
     assert atomgpt(["grade", assignment_id, *map(str, folders.values()), "--out", str(out)]) == 0
     graded = {name: json.loads((out / f"{name}.json").read_text()) for name in SUBJECTS}
-    (base / "wheel").mkdir()
-    return Subjects(assignment, folders, graded, base / "roots", build_wheel(base / "wheel"))
+    return Subjects(assignment, folders, graded, base / "roots", wheel())
+
+
+@functools.cache
+def wheel() -> Path:
+    """The kit as a wheel, built once per test session: every assignment's export holds the same one."""
+    folder = Path(tempfile.mkdtemp(prefix="atomgpt-export-wheel-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return build_wheel(folder)
 
 
 def hand_in(folder: Path, into: Path) -> None:

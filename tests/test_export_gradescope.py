@@ -8,6 +8,8 @@ give what `atomgpt grade` gives the same notebook with the same seed.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 import shutil
@@ -24,7 +26,6 @@ from autograder.cli import main as atomgpt
 from autograder.course import PACKAGE_ROOT
 from autograder.export import gradescope
 from autograder.hidden_inputs import SECRET_FILE, hidden_inputs
-from autograder.sandbox import launcher
 
 from .exports import FAKE, Subjects, hand_in, misconception_message, subjects, the_cheat_ran
 
@@ -82,20 +83,12 @@ def exported(request, tmp_path_factory) -> tuple[Subjects, Path]:
     return made, gradescope.export(made.assignment, inputs, zipped, made.wheel)
 
 
-RUNS: dict[tuple[Path, str], tuple[dict, Path]] = {}
-
-
+@functools.cache
 def run_as_gradescope(made: Subjects, zipped: Path, subject: str) -> tuple[dict, Path]:
     """Lays out /autograder for one submission, runs run_autograder there, returns results.json and the root.
 
-    Each submission runs once per module; the tests judge that one run from several sides.
+    Each submission runs once per export; the tests judge that one run from several sides.
     """
-    if (zipped, subject) not in RUNS:
-        RUNS[zipped, subject] = run_once(made, zipped, subject)
-    return RUNS[zipped, subject]
-
-
-def run_once(made: Subjects, zipped: Path, subject: str) -> tuple[dict, Path]:
     root = made.root("gradescope", subject)
     shutil.rmtree(root, ignore_errors=True)
     with zipfile.ZipFile(zipped) as archive:
@@ -161,6 +154,20 @@ def test_a_known_bug_loses_its_checkpoints_points_and_names_its_misconception(ex
     message = misconception_message(made.assignment, made.bug.misconception)
     assert message in lost[0]["output"]  # plain text
     assert gradescope.plain(message) in results["output"]  # markdown: shown as written
+    assert results["output"].count(gradescope.plain(message)) == 1  # the summary names it once
+
+
+def test_a_checkpoint_not_yet_visible_keeps_its_misconception_out_of_the_summary(exported):
+    made, _ = exported
+    graded = copy.deepcopy(made.graded["bug"])
+    (hidden,) = [t for t, c in zip(graded["tests"], graded["extra_data"]["checkpoints"], strict=True)
+                 if c["id"] == made.bug.checkpoint]
+    hidden["visibility"] = "after_due_date"
+    results = gradescope.results(made.assignment.rubric, graded)
+    message = misconception_message(made.assignment, made.bug.misconception)
+    assert gradescope.plain(message) not in results["output"]
+    (shown_later,) = [t for t in results["tests"] if t["tags"] == [made.bug.checkpoint]]
+    assert shown_later["visibility"] == "after_due_date" and message in shown_later["output"]
 
 
 def test_a_broken_notebook_scores_zero_with_a_clear_message(exported):
@@ -231,23 +238,3 @@ def test_a_grader_failure_still_writes_a_results_file(tmp_path, monkeypatch, cap
     jsonschema.validate(results, RESULTS_SCHEMA)
     assert results["score"] == 0 and "could not finish" in results["output"]
     assert "Traceback" in capsys.readouterr().out  # for the instructor, in Gradescope's hidden stdout
-
-
-@pytest.mark.parametrize("nobody_can_run_it", [True, False])
-@pytest.mark.parametrize("make", [launcher.bubblewrap, launcher.namespaces, launcher.plain_process])
-def test_a_grader_running_as_root_starts_student_code_as_nobody_when_nobody_can_run_it(
-        make, nobody_can_run_it, monkeypatch):
-    monkeypatch.setattr(launcher.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(launcher, "works", lambda boundary: nobody_can_run_it and boundary.run_as == launcher.NOBODY)
-    monkeypatch.setattr(launcher.shutil, "which", lambda name: f"/usr/bin/{name}")
-    boundary = make()
-    assert (boundary.run_as == launcher.NOBODY) is nobody_can_run_it
-    assert ("unprivileged-user" in boundary.active) is nobody_can_run_it
-
-
-@pytest.mark.parametrize("make", [launcher.bubblewrap, launcher.namespaces, launcher.plain_process])
-def test_a_grader_not_running_as_root_keeps_its_own_unprivileged_user(make, monkeypatch):
-    monkeypatch.setattr(launcher.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr(launcher.shutil, "which", lambda name: f"/usr/bin/{name}")
-    boundary = make()
-    assert boundary.run_as is None and "unprivileged-user" in boundary.active

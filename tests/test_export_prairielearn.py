@@ -10,7 +10,9 @@ what `atomgpt grade` gives the same notebook with the same seed.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import shutil
 import stat
@@ -88,20 +90,12 @@ def exported(request, tmp_path_factory) -> tuple[Subjects, Path]:
     return made, prairielearn.export(made.assignment, inputs, tmp_path_factory.mktemp("course"), made.wheel)
 
 
-RUNS: dict[tuple[Path, str], tuple[dict, Path]] = {}
-
-
+@functools.cache
 def run_as_prairielearn(made: Subjects, course: Path, subject: str) -> tuple[dict, Path]:
     """Lays out /grade for one submission, runs the question's entry point there; results.json and the root.
 
-    Each submission runs once per module; the tests judge that one run from several sides.
+    Each submission runs once per export; the tests judge that one run from several sides.
     """
-    if (course, subject) not in RUNS:
-        RUNS[course, subject] = run_once(made, course, subject)
-    return RUNS[course, subject]
-
-
-def run_once(made: Subjects, course: Path, subject: str) -> tuple[dict, Path]:
     root = made.root("prairielearn", subject)
     shutil.rmtree(root, ignore_errors=True)
     question = course / "questions" / made.assignment.id
@@ -185,7 +179,9 @@ def test_info_json_asks_for_external_grading_by_the_exported_entry_point(exporte
     options = info["externalGradingOptions"]
     assert info["singleVariant"] is True and uuid.UUID(info["uuid"])
     assert options["entrypoint"] == f"/grade/serverFilesCourse/{options['serverFilesCourse'][0]}run_grader"
-    assert options["timeout"] == int(made.assignment.rubric.limits.budget) + prairielearn.GRADER_MARGIN
+    budget = made.assignment.rubric.limits.budget
+    assert options["timeout"] == min(prairielearn.MAX_TIMEOUT, math.ceil(budget) + prairielearn.GRADER_MARGIN)
+    assert budget < options["timeout"] <= prairielearn.MAX_TIMEOUT
 
 
 def test_question_html_takes_the_notebook_and_every_handed_in_file(exported):

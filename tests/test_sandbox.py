@@ -27,6 +27,7 @@ from autograder.sandbox import (
     StudentRaised,
     StudentSession,
     StudentTimeout,
+    launcher,
 )
 from autograder.sandbox.launcher import (
     ALL_PROTECTIONS,
@@ -510,3 +511,23 @@ def test_a_load_report_the_students_code_forged_keeps_the_shape_the_grader_reads
     report = run_student(forged).load()
     assert [error["where"] for error in report.cell_errors] == [None]
     assert describe_cell_errors(report.cell_errors) == ["Code cell 1 raised 1"]
+
+
+@pytest.mark.parametrize("nobody_can_run_it", [True, False])
+@pytest.mark.parametrize("make", [launcher.bubblewrap, launcher.namespaces, launcher.plain_process])
+def test_a_grader_running_as_root_starts_student_code_as_nobody_when_nobody_can_run_it(
+        make, nobody_can_run_it, monkeypatch):
+    monkeypatch.setattr(launcher.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(launcher, "works", lambda boundary: nobody_can_run_it and boundary.run_as == launcher.NOBODY)
+    monkeypatch.setattr(launcher.shutil, "which", lambda name: f"/usr/bin/{name}")
+    boundary = make()
+    assert (boundary.run_as == launcher.NOBODY) is nobody_can_run_it
+    assert ("unprivileged-user" in boundary.active) is nobody_can_run_it
+
+
+@pytest.mark.parametrize("make", [launcher.bubblewrap, launcher.namespaces, launcher.plain_process])
+def test_a_grader_not_running_as_root_keeps_its_own_unprivileged_user(make, monkeypatch):
+    monkeypatch.setattr(launcher.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(launcher.shutil, "which", lambda name: f"/usr/bin/{name}")
+    boundary = make()
+    assert boundary.run_as is None and "unprivileged-user" in boundary.active

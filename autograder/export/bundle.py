@@ -20,7 +20,6 @@ from ..cluster import KitSlice
 from ..course import PACKAGE_ROOT, Assignment, assignment_ids, load_assignment
 from ..files import write_atomically
 from ..hidden_inputs import HiddenInputs
-from ..rubric import Rubric
 
 KIT = "kit"  # the hidden material's folder among the platform's grader files
 INPUTS = "hidden_inputs.json"
@@ -109,19 +108,3 @@ def checkpoint_entries(result: dict) -> list[Entry]:
     return [Entry(checkpoint["id"], test["name"], test["score"], test["max_score"], test["status"] == "passed",
                   test["output"], test["visibility"])
             for test, checkpoint in zip(result["tests"], result["extra_data"]["checkpoints"], strict=True)]
-
-
-def misconceptions(result: dict) -> list[str]:
-    """The misconceptions the result names, each once, in words."""
-    messages: list[str] = []
-    for found in result["extra_data"]["misconceptions"]:
-        if found["message"] not in messages:
-            messages.append(found["message"])
-    return messages
-
-
-def leaderboard(rubric: Rubric, result: dict) -> list[dict]:
-    """The rubric's leaderboard columns this submission has a value for (no checkpoint handed in: none)."""
-    measured = result["extra_data"].get("measures", {})
-    return [{"name": column.name, "value": measured[column.measure], "order": column.order}
-            for column in rubric.leaderboard if column.measure in measured]

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..course import Assignment
 from ..grading import grade_submission
 from ..hidden_inputs import HiddenInputs
+from ..result import misconception_line
 from ..rubric import Rubric
 from .bundle import (
     GRADER_FAILURE,
@@ -28,9 +29,7 @@ from .bundle import (
     checkpoint_entries,
     hidden_material,
     keep_from_student,
-    leaderboard,
     load_material,
-    misconceptions,
     platform_root,
     write_results,
 )
@@ -99,20 +98,29 @@ def results(rubric: Rubric, result: dict) -> dict:
     Hand-graded short answers are left out of `tests` (Gradescope grades them
     in the assignment's own outline); the summary says how many points they hold.
     """
-    summary = [plain(line) for line in result["output"].splitlines()]  # each line a paragraph of its own
-    found = misconceptions(result)
-    if found:
-        summary += ["**Likely misconceptions**", "\n".join(f"- {plain(message)}" for message in found)]
+    entries = checkpoint_entries(result)
+    shown = {entry.id for entry in entries if entry.visibility == "visible"}
+    titles = {entry.id: entry.title for entry in entries}
+    unshown = {misconception_line(titles[found["checkpoint"]], found["message"])  # its test says nothing yet
+               for found in result["extra_data"]["misconceptions"] if found["checkpoint"] not in shown}
+    summary = [plain(line) for line in result["output"].splitlines() if line not in unshown]  # a paragraph each
     tests = [{"name": entry.title, "score": entry.score, "max_score": entry.max_score,
               "status": "passed" if entry.passed else "failed", "output": entry.feedback,
               "output_format": "text", "visibility": entry.visibility, "tags": [entry.id]}
-             for entry in checkpoint_entries(result)]
+             for entry in entries]
     graded = {"score": result["score"], "execution_time": result["execution_time"], "output": "\n\n".join(summary),
               "output_format": "md", "stdout_visibility": "hidden", "tests": tests}
     columns = leaderboard(rubric, result)
     if columns:
         graded["leaderboard"] = columns
     return graded
+
+
+def leaderboard(rubric: Rubric, result: dict) -> list[dict]:
+    """The rubric's leaderboard columns this submission has a value for (no checkpoint handed in: none)."""
+    measured = result["extra_data"].get("measures", {})
+    return [{"name": column.name, "value": measured[column.measure], "order": column.order}
+            for column in rubric.leaderboard if column.measure in measured]
 
 
 def plain(text: str) -> str:
@@ -126,23 +134,23 @@ def failure(seconds: float) -> dict:
             "stdout_visibility": "hidden", "tests": []}
 
 
-def grade(root: Path) -> dict:
-    """Grades root/submission/ with root/source/kit/ and writes root/results/results.json; returns what it wrote."""
+def grade(root: Path) -> tuple[dict, bool]:
+    """Grades root/submission/ with root/source/kit/ and writes root/results/results.json; returns what it wrote
+    and whether the grader did its job."""
     started = time.monotonic()
     keep_from_student(root / "source", root / "results")
     try:
         assignment, inputs = load_material(root / "source" / KIT)
-        result = grade_submission(assignment, root / "submission", name="submission", inputs=inputs,
-                                  release=assignment.release)
-        graded = results(assignment.rubric, result)
+        result = grade_submission(assignment, root / "submission", name="submission", inputs=inputs)
+        graded, ok = results(assignment.rubric, result), True
     except Exception:
         traceback.print_exc(file=sys.stdout)
-        graded = failure(time.monotonic() - started)
+        graded, ok = failure(time.monotonic() - started), False
     write_results(root / "results" / "results.json", graded)
-    return graded
+    return graded, ok
 
 
 def main() -> int:
-    graded = grade(platform_root(ROOT_VARIABLE, "/autograder"))
+    graded, ok = grade(platform_root(ROOT_VARIABLE, "/autograder"))
     print(f"graded: {graded['score']:g} points")
-    return 0 if graded["tests"] else 1
+    return 0 if ok else 1

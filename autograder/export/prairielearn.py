@@ -33,7 +33,6 @@ from .bundle import (
     hidden_material,
     keep_from_student,
     load_material,
-    misconceptions,
     platform_root,
     write_results,
 )
@@ -65,7 +64,6 @@ exec "${{ATOMGPT_PYTHON:-{VENV}/bin/python}}" -m autograder.export prairielearn
 
 def export(assignment: Assignment, inputs: HiddenInputs, out: Path, wheel: Path, image: str | None = None) -> Path:
     """Writes the question, the entry point and the grader image's files under `out`; returns `out`."""
-    question = out / "questions" / assignment.id
     files = [
         (f"questions/{assignment.id}/info.json", json.dumps(info(assignment, image), indent=2).encode() + b"\n"),
         (f"questions/{assignment.id}/question.html", question_html(assignment).encode()),
@@ -78,7 +76,7 @@ def export(assignment: Assignment, inputs: HiddenInputs, out: Path, wheel: Path,
     ]
     lay_out(tuple(files), out)
     (out / "serverFilesCourse" / SERVER_FILES / "run_grader").chmod(0o755)
-    return question.parent.parent
+    return out
 
 
 def timeout(assignment: Assignment) -> int:
@@ -137,14 +135,12 @@ def question_html(assignment: Assignment) -> str:
 
 def results(assignment: Assignment, result: dict) -> dict:
     """PrairieLearn's results.json from an engine result: the score as a fraction, one test per checkpoint."""
-    found = misconceptions(result)
-    message = "\n".join([result["output"], *(f"Likely misconception: {m}" for m in found)])
     tests = [{"name": entry.title, "description": f"checkpoint {entry.id}", "points": entry.score,
               "max_points": entry.max_score, "message": entry.feedback.splitlines()[0], "output": entry.feedback}
              for entry in checkpoint_entries(result)]
     total = assignment.rubric.auto_points
     return {"gradable": True, "score": min(1.0, max(0.0, result["score"] / total)) if total else 0.0,
-            "message": message, "output": "", "tests": tests}
+            "message": result["output"], "output": "", "tests": tests}
 
 
 def not_gradable(reason: str) -> dict:
@@ -152,8 +148,9 @@ def not_gradable(reason: str) -> dict:
     return {"gradable": False, "format_errors": [reason], "message": reason, "tests": []}
 
 
-def grade(root: Path) -> dict:
-    """Grades root/student/ with root/tests/kit/ and writes root/results/results.json; returns what it wrote."""
+def grade(root: Path) -> tuple[dict, bool]:
+    """Grades root/student/ with root/tests/kit/ and writes root/results/results.json; returns what it wrote and
+    whether the grader did its job."""
     keep_from_student(root / "tests", root / "serverFilesCourse", root / "results")
     if (root / "data").is_dir():
         keep_from_student(root / "data")
@@ -165,14 +162,15 @@ def grade(root: Path) -> dict:
             graded = not_gradable(f"Your submission could not be read: {error}")
         else:
             graded = results(assignment, grade_program(assignment, program, name="student", inputs=inputs))
+        ok = True
     except Exception:
         traceback.print_exc(file=sys.stdout)
-        graded = not_gradable(GRADER_FAILURE)  # the student loses no attempt to the grader's failure
+        graded, ok = not_gradable(GRADER_FAILURE), False  # the student loses no attempt to the grader's failure
     write_results(root / "results" / "results.json", graded)
-    return graded
+    return graded, ok
 
 
 def main() -> int:
-    graded = grade(platform_root(ROOT_VARIABLE, "/grade"))
+    graded, ok = grade(platform_root(ROOT_VARIABLE, "/grade"))
     print(f"graded: score {graded.get('score', 0):g}, gradable {graded['gradable']}")
-    return 1 if graded["message"] == GRADER_FAILURE else 0
+    return 0 if ok else 1
