@@ -18,7 +18,8 @@ from .course import CONFIG_NAME
 # A grader's own failure is one of these; each is looked up only if its module was loaded, so that
 # the command line imports what a command needs and no more (nbgrader, nbformat, pytest cost seconds).
 GRADER_ERRORS = [("autograder.build", "BuildError"), ("autograder.build.cells", "NotebookSourceError"),
-                 ("autograder.cluster", "ClusterError"), ("autograder.course", "CourseError"),
+                 ("autograder.class_report.gather", "ReportError"), ("autograder.cluster", "ClusterError"),
+                 ("autograder.course", "CourseError"),
                  ("autograder.export.bundle", "ExportError"),
                  ("autograder.hidden_inputs", "SecretError"), ("autograder.nbgrader_tools", "ToolError"),
                  ("autograder.release_info", "ReleaseInfoError"),
@@ -95,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
         "similarity", help="pairs of submissions whose own code (or handed-in model) is suspiciously alike")
     similarity.add_argument("assignment")
     similarity.add_argument("--course", type=Path, help=COURSE_HELP)
-    similarity.add_argument("--threshold", type=float, default=0.8,
+    similarity.add_argument("--threshold", type=float,
                             help="flag pairs sharing at least this share of each one's own code (default: 0.8)")
     return main
 
@@ -155,7 +156,7 @@ def run_similarity(root: Path, args: argparse.Namespace, console) -> int:
     from .classroom.config import load_config
     from .classroom.record import release_notebook
     from .course import CourseError, load_assignment
-    from .similarity import compare_class, solved_notebook, write_findings
+    from .similarity import THRESHOLD, compare_class, solved_notebook, write_findings
 
     assignment = load_assignment(args.assignment, root)
     course = course_folder(args.course, root).resolve()
@@ -164,7 +165,7 @@ def run_similarity(root: Path, args: argparse.Namespace, console) -> int:
     coursedir = CourseDirectory(config=load_config(course))
     findings = compare_class(assignment, release_notebook(coursedir, assignment.id),
                              submitted_students(coursedir, assignment.id), solved_notebook(assignment),
-                             threshold=args.threshold)
+                             threshold=THRESHOLD if args.threshold is None else args.threshold)
     path = write_findings(Path(coursedir.root), findings)
     for pair in findings["pairs"]:
         console.print(f"{' and '.join(pair['students'])}: {pair['similarity'][0]:.0%} and "

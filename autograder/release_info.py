@@ -43,7 +43,8 @@ class ReleaseInfo:
     limits: Limits
 
     def python_problem(self, running: tuple[int, int] = sys.version_info[:2]) -> str | None:
-        """Why this Python cannot run the notebook, or None."""
+        """Why this Python cannot run the notebook, or None. The kit itself needs 3.11, so this speaks only once
+        `PYTHON` asks for more than the kit does."""
         if running >= self.python:
             return None
         return (f"this notebook needs Python {self.python[0]}.{self.python[1]} or newer; "

@@ -136,9 +136,9 @@ def summary_markdown(report: dict) -> str:
     for checkpoint_id, row in report["checkpoints"].items():
         lines.append(f"| {checkpoint_id} | {row['max_score']:g} | {row['mean']:g} | {row['full_marks']} |")
     if report["misconceptions"]:
-        messages = report.get("misconception_messages", {})
+        messages = report["misconception_messages"]
         lines += ["", "| misconception | what it tells the student | students |", "| --- | --- | ---: |"]
-        lines += [f"| {key} | {messages.get(key, '').replace('|', '&#124;')} | {count} |"
+        lines += [f"| {key} | {messages[key].replace('|', '&#124;')} | {count} |"
                   for key, count in report["misconceptions"].items()]
     return "\n".join(lines) + "\n"
 

@@ -19,7 +19,10 @@ Handed-in models count too: two JSON files handed in beside the notebook
 (`MODEL_TOLERANCE`, relative) were not trained apart, unless both are
 what the notebook's prescribed training gives (the executed solution's
 file): the notebook fixes the seed, so every correct student hands in
-that model.
+that model; nor when both wrote the same code that is not the solution's
+(the same known mistake trains the same wrong model). Without the executed
+solution's file, models are not compared (`models_not_compared`): every
+correct pair would look alike.
 
 The findings go to `<course>/similarity/<assignment>.json`, for the class
 report to read, and a markdown page beside it with the shared code side
@@ -33,7 +36,8 @@ by side. The JSON's shape:
                 "shared_tokens": 412,
                 "code": {"nakamurap": "...", "webere": "..."},   # each one's answer code, functions in name order
                 "shared": {"nakamurap": [[start, end], ...], "webere": [...]}}],  # character spans in "code"
-     "models": [{"students": ["a", "b"], "file": "checkpoint.json", "distance": 0.0003}]}
+     "models": [{"students": ["a", "b"], "file": "checkpoint.json", "distance": 0.0003}],
+     "models_not_compared": ["checkpoint.json"]}  # handed-in files with no executed solution's copy
 
 Pairs come most similar first; both lists are empty when nothing is flagged.
 """
@@ -51,6 +55,7 @@ from pathlib import Path
 
 from copydetect import CodeFingerprint, compare_files
 
+from .build.provided import statement_source
 from .course import Assignment
 from .files import write_atomically
 from .restore import restore, shared_release
@@ -66,11 +71,6 @@ FOLDER = "similarity"
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def statement_text(lines: list[str], node: ast.stmt) -> str:
-    first = min([d.lineno for d in getattr(node, "decorator_list", ())] + [node.lineno])
-    return "".join(lines[first - 1:node.end_lineno]).rstrip() + "\n"
-
-
 def in_name_order(lines: list[str], body: list[ast.stmt]) -> list[str]:
     """A body's statements, its definitions first and sorted by name (a class's methods too)."""
     definitions = sorted((n for n in body if isinstance(n, DEFINITIONS)), key=lambda n: n.name)
@@ -81,7 +81,7 @@ def in_name_order(lines: list[str], body: list[ast.stmt]) -> list[str]:
             texts.append("".join(lines[start - 1:node.body[0].lineno - 1]))
             texts += in_name_order(lines, node.body)
         else:
-            texts.append(statement_text(lines, node))
+            texts.append(statement_source(lines, node) + "\n")
     return texts
 
 
@@ -114,18 +114,13 @@ def given_code(assignment: Assignment, release: Path) -> str:
         shared_release(release), solution, *(apply_variant(solution, bug, {bug.id: bug}) for bug in bugs)])
 
 
-def fingerprint(name: str, code: str, given: list[int] | None = None, window: int = WINDOW) -> CodeFingerprint:
-    return CodeFingerprint(f"{name}.py", K, window, given, fp=io.StringIO(code), language="python")
+def fingerprint(name: str, code: str, given: list[int] | None = None) -> CodeFingerprint:
+    return CodeFingerprint(f"{name}.py", K, WINDOW, given, fp=io.StringIO(code), language="python")
 
 
 def boilerplate(given: str) -> list[int]:
     """Every fingerprint of the given code (`given_code`): what nobody's own code is made of."""
-    return list(fingerprint("given", given, window=1).hashes)
-
-
-def own_tokens(code: str, given: list[int]) -> float:
-    """How much of the code is the student's own: its tokens outside the given code (`boilerplate`)."""
-    return fingerprint("own", code, given).token_coverage
+    return list(fingerprint("given", given).hashes)
 
 
 @dataclass(frozen=True)
@@ -169,9 +164,9 @@ def distance(a: list[float], b: list[float]) -> float:
     return math.hypot(*(x - y for x, y in zip(a, b, strict=True))) / scale
 
 
-def model_pairs(models: dict[str, list[float]], reference: list[float] | None) -> list[tuple[str, str, float]]:
+def model_pairs(models: dict[str, list[float]], reference: list[float]) -> list[tuple[str, str, float]]:
     """Pairs of nearly the same models that are not both the model the prescribed training gives."""
-    expected = {s for s, m in models.items() if reference is not None and distance(m, reference) < MODEL_TOLERANCE}
+    expected = {s for s, m in models.items() if distance(m, reference) < MODEL_TOLERANCE}
     return [(a, b, d) for a, b in combinations(sorted(models), 2)
             if not {a, b} <= expected and (d := distance(models[a], models[b])) < MODEL_TOLERANCE]
 
@@ -183,12 +178,9 @@ def read_model(path: Path) -> list[float] | None:
         return None
 
 
-def compare_class(assignment: Assignment, release: Path, submitted: dict[str, Path], solved: Path | None = None,
-                  threshold: float = THRESHOLD, min_shared: int = MIN_SHARED) -> dict:
-    """The similarity findings for a class (student -> folder handed in), in the shape the module describes.
-
-    `solved` is the executed solution, whose handed-in files are the models the prescribed training gives.
-    """
+def class_codes(assignment: Assignment, release: Path, submitted: dict[str, Path]
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """Each student's answer code, read in the release's shape; and why a notebook could not be read."""
     release_notebook = shared_release(release)
     codes, not_compared = {}, {}
     for student, folder in sorted(submitted.items()):
@@ -197,22 +189,40 @@ def compare_class(assignment: Assignment, release: Path, submitted: dict[str, Pa
             codes[student] = answer_code(restore(handed_in, release_notebook).notebook)
         except (SubmissionError, FileNotFoundError, ValueError) as error:
             not_compared[student] = str(error)
+    return codes, not_compared
+
+
+def compare_class(assignment: Assignment, release: Path, submitted: dict[str, Path], solved: Path | None = None,
+                  threshold: float = THRESHOLD, min_shared: int = MIN_SHARED) -> dict:
+    """The similarity findings for a class (student -> folder handed in), in the shape the module describes.
+
+    `solved` is the executed solution, whose handed-in files are the models the prescribed training gives.
+    """
+    codes, not_compared = class_codes(assignment, release, submitted)
     pairs = code_pairs(codes, boilerplate(given_code(assignment, release)))
     flagged = sorted((p for p in pairs if p.flagged(threshold, min_shared)),
                      key=lambda p: (-min(p.similarity), p.students))
-    models = []
+    models, unchecked = [], []
+    solution_code = answer_code(restore(solution_notebook(assignment), shared_release(release)).notebook)
+
+    def same_mistake(a: str, b: str) -> bool:  # the same code, not the solution's, trains the same model
+        return codes.get(a) is not None and codes.get(a) == codes.get(b) != solution_code
+
     for name in assignment.rubric.hand_in:
-        reference = read_model(solved.parent / name) if solved and (solved.parent / name).is_file() else None
+        reference = read_model(solved.parent / name) if solved else None
+        if reference is None:  # without the prescribed model every correct pair would look alike
+            unchecked.append(name)
+            continue
         handed = {s: m for s, folder in submitted.items() if (m := read_model(folder / name)) is not None}
         models += [{"students": [a, b], "file": name, "distance": round(d, 6)}
-                   for a, b, d in model_pairs(handed, reference)]
+                   for a, b, d in model_pairs(handed, reference) if not same_mistake(a, b)]
     return {"assignment": assignment.id, "threshold": threshold, "min_shared": min_shared,
             "compared": sorted(codes), "not_compared": not_compared,
             "pairs": [{"students": list(p.students), "similarity": list(p.similarity),
                        "shared_tokens": p.shared_tokens,
                        "code": {s: codes[s] for s in p.students},
                        "shared": dict(zip(p.students, p.shared, strict=True))} for p in flagged],
-            "models": models}
+            "models": models, "models_not_compared": unchecked}
 
 
 def marked(code: str, spans: list[list[int]]) -> str:
@@ -233,6 +243,8 @@ def findings_markdown(findings: dict) -> str:
              ""]
     for student, why in findings["not_compared"].items():
         lines.append(f"- not compared: {student} ({why})")
+    for name in findings["models_not_compared"]:
+        lines.append(f"- handed-in {name} files not compared: the executed solution's {name} is missing")
     if not findings["pairs"] and not findings["models"]:
         lines.append("No pair is suspiciously alike.")
     for pair in findings["pairs"]:
@@ -261,5 +273,5 @@ def write_findings(course: Path, findings: dict) -> Path:
 
 def solved_notebook(assignment: Assignment) -> Path:
     """The executed solution the build wrote (its handed-in files are the expected models)."""
-    return assignment.folder.parent.parent / "solutions" / assignment.id / f"{assignment.id}.ipynb"
+    return assignment.kit_root / "solutions" / assignment.id / f"{assignment.id}.ipynb"
 

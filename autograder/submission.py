@@ -8,6 +8,8 @@ functions they call. Notebook-only syntax (`%magic`, `!shell`) is turned
 into comments so plain Python runs it. Cells are numbered the way a student
 finds them in Jupyter: by their position among the notebook's code cells,
 each in the part of the notebook that ends with a checkpoint's checks cell.
+A notebook graded in the release's shape is numbered in that shape, which
+is the student's own unless they deleted, copied or moved a locked cell.
 """
 
 from __future__ import annotations

@@ -18,9 +18,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.course import assignment_ids, load_assignment
-from autograder.restore import restore, shared_release
-from autograder.similarity import MIN_SHARED, THRESHOLD, answer_code, boilerplate, code_pairs, given_code
-from autograder.submission import SubmissionError, find_notebook, read_notebook
+from autograder.similarity import MIN_SHARED, THRESHOLD, boilerplate, class_codes, code_pairs, given_code
 from autograder.synthetic_class import make_class, write_class
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +31,8 @@ def pairs_of_class(students: int, seed: int) -> list[tuple[bool, float, int, str
     found = []
     with tempfile.TemporaryDirectory() as scratch:
         for assignment in assignments:
-            release = shared_release(assignment.release)
-            codes = {}
-            for student, folder in write_class(plan, assignment, [], Path(scratch) / assignment.id).items():
-                try:
-                    handed_in = read_notebook(find_notebook(folder, assignment.id))
-                except SubmissionError:
-                    continue
-                codes[student] = answer_code(restore(handed_in, release).notebook)
+            folders = write_class(plan, assignment, [], Path(scratch) / assignment.id)
+            codes, _ = class_codes(assignment, assignment.release, folders)
             copies = {frozenset((c.copier, c.source)) for c in plan.copies if c.assignment == assignment.id}
             given = boilerplate(given_code(assignment, assignment.release))
             found += [(frozenset(p.students) in copies, min(p.similarity), p.shared_tokens, assignment.id)

@@ -14,8 +14,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.build import generate_release, write_source
-from autograder.class_report import write_report
-from autograder.class_report.gather import SIMILARITY, gather, shared_lines
+from autograder.class_report import plots, write_report
+from autograder.class_report.gather import SIMILARITY, ReportError, gather, shared_lines, student_result
 from autograder.classroom.autograde import autograde_class
 from autograder.classroom.config import write_config
 from autograder.classroom.record import RESULTS
@@ -86,7 +86,8 @@ def test_the_report_reads_what_the_class_did(graded, tmp_path):
     (doubling,) = toy.misconceptions()
     assert doubling.students == ("bob",) and doubling.message.startswith("You doubled x")
     troubles = dict(toy.troubles())
-    assert troubles["dave"].startswith("limit reached: timeout: square") and "not a valid notebook" in troubles["erin"]
+    assert troubles["dave"].startswith("Limit reached: square did not finish") and \
+        "not a valid notebook" in troubles["erin"]
     assert set(troubles) == {"dave", "erin"}
     assert "why" in toy.waiting["alice"] and "carol" not in toy.waiting  # carol's answer is the release's: no answer
     rows = {r["id"]: r for r in toy.checkpoint_rows()}
@@ -110,6 +111,7 @@ def test_the_page_shows_every_part_and_links_each_student_to_their_feedback(grad
         "models": [{"students": ["carol", "dave"], "file": "checkpoint.json", "distance": 0.0003}]}))
     try:
         page = write_report(course, assignments(kit, "toy", "toy2"), tmp_path / "out").read_text()
+        alone = write_report(course, assignments(kit, "toy"), tmp_path / "alone").read_text()
     finally:
         shutil.rmtree(course / SIMILARITY)
     for text in ("Students whose scores fell most", "You doubled x instead of multiplying it by itself.",
@@ -118,8 +120,7 @@ def test_the_page_shows_every_part_and_links_each_student_to_their_feedback(grad
                  f'<a href="{os.path.relpath(course / "feedback/alice/toy/toy.html", tmp_path / "out")}">'):
         assert text in page, text
     assert "<script" not in page and "http" not in page  # nothing to fetch or run
-    without = write_report(course, assignments(kit, "toy"), tmp_path / "alone").read_text()
-    assert "Similar submissions" not in without and "fell most" not in without  # one assignment: no course part
+    assert "fell most" not in alone and "Similar submissions" in alone  # one assignment: its own parts only
 
 
 def test_the_command_writes_the_report_and_says_when_there_is_nothing_to_report(graded, tmp_path):
@@ -168,3 +169,32 @@ def test_shared_code_is_shown_in_whole_lines_with_gaps_marked():
     code = "def f(x):\n    y = x\n    return y\n\ndef g(x):\n    return 2 * x\n"
     assert shared_lines(code, [[12, 16]]) == "    y = x"  # a span inside a line shows the whole line
     assert shared_lines(code, [[0, 3], [36, 39]]) == "def f(x):\n...\ndef g(x):"
+
+
+def test_a_student_handed_in_but_not_graded_is_listed_and_a_crash_is_not_a_limit(graded, tmp_path):
+    kit, course = graded
+    hand_in(course, "frank", "toy", SOLUTION.read_bytes())  # the grader failed on it: no result was written
+    try:
+        toy = gather(course, assignments(kit, "toy"), tmp_path).assignments[0]
+    finally:
+        shutil.rmtree(course / "submitted" / "frank")
+    assert toy.ungraded == ("frank",) and "not graded" in dict(toy.troubles())["frank"]
+    crashed = student_result("gina", {"score": 0, "extra_data": {"limits": [
+        {"kind": "crash", "what": "your notebook's cells", "detail": "it exited with code 0 (os._exit)"}]}})
+    assert crashed.limits == ("Your code's process ended while your notebook's cells ran: it exited with code 0 "
+                              "(os._exit).",)
+
+
+def test_an_unreadable_similarity_file_is_an_error_not_an_empty_section(graded, tmp_path):
+    kit, course = graded
+    (course / SIMILARITY).mkdir()
+    (course / SIMILARITY / "toy.json").write_text('{"pairs": [{"students": ["a"]}]}')  # not what the kit writes
+    try:
+        with pytest.raises(ReportError, match="atomgpt similarity toy"):
+            gather(course, assignments(kit, "toy"), tmp_path)
+    finally:
+        shutil.rmtree(course / SIMILARITY)
+
+
+def test_a_dollar_in_a_name_is_drawn_as_written():
+    assert plots.heat_map(["Jo $\\bad$ Smith", "A $5 and $6 B"], ["toy"], [[0.5], [1.0]]).startswith("data:")

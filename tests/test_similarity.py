@@ -108,14 +108,28 @@ def test_handed_in_checkpoints_are_compared(tmp_path):
     rng = random.Random(1)
     trained = {name: [[x + rng.gauss(0, 0.05) for x in row] for row in rows] for name, rows in solved["params"].items()}
     notebook = solution_notebook(assignment)
+    variants = {v.id: v for v in load_variants(assignment)}
+    same_bug = apply_variant(notebook, variants["init-std-one"], variants)  # trains one wrong model for both
     folders = {}
-    for student, params in (("honest1", solved["params"]), ("honest2", solved["params"]), ("source", trained),
-                            ("copier", trained)):
-        folder = write_notebook(notebook, tmp_path / student / "a7_gpt.ipynb").parent
+    wrong = trained_wrong(solved, 2)
+    for student, params, code in (("honest1", solved["params"], notebook), ("honest2", solved["params"], notebook),
+                                  ("source", trained, notebook), ("copier", trained, notebook),
+                                  ("bug1", wrong, same_bug), ("bug2", wrong, same_bug)):
+        folder = write_notebook(code, tmp_path / student / "a7_gpt.ipynb").parent
         (folder / "checkpoint.json").write_text(json.dumps({**solved, "params": params}))
         folders[student] = folder
     findings = compare_class(assignment, assignment.release, folders, solved_notebook(assignment))
     assert [set(m["students"]) for m in findings["models"]] == [{"source", "copier"}]
+    assert findings["models_not_compared"] == []
+    unchecked = compare_class(assignment, assignment.release, folders, tmp_path / "no-solution" / "a7_gpt.ipynb")
+    assert unchecked["models"] == [] and unchecked["models_not_compared"] == ["checkpoint.json"]
+
+
+def trained_wrong(solved: dict, seed: int) -> dict:
+    """A model far from the prescribed one."""
+    rng = random.Random(seed)
+    return {name: [[x * 3 + rng.gauss(0, 0.05) for x in row] for row in rows]
+            for name, rows in solved["params"].items()}
 
 
 def test_the_command_writes_its_findings_in_the_course(template, tmp_path, capsys, monkeypatch):

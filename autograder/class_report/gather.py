@@ -14,9 +14,14 @@ from urllib.parse import quote
 
 from ..classroom.record import RESULTS, read_record
 from ..course import Assignment
+from ..grading import incident_line
 from ..similarity import FOLDER as SIMILARITY
 
 FELL_MOST = 10  # students listed as falling most from one assignment to the next
+
+
+class ReportError(Exception):
+    """The report cannot be made as asked: a file it reads is not what the kit writes."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class StudentResult:
     score: float
     checkpoints: dict[str, float]
     misconceptions: tuple[str, ...]
-    limits: tuple[str, ...]  # "timeout: square did not finish within 1 s"
+    limits: tuple[str, ...]  # "Limit reached: square did not finish within 1 s (an endless loop?)."
     unrunnable: str | None  # why nothing of the notebook could run (unreadable, missing), if so
     grader_failure: bool
 
@@ -48,6 +53,7 @@ class AssignmentData:
     feedback_written: int  # how many of those pages nbgrader has written so far
     waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)  # student -> questions not yet marked
     similar: list[dict] = field(default_factory=list)
+    ungraded: tuple[str, ...] = ()  # students who handed in but have no result (the grader failed on them)
 
     @property
     def id(self) -> str:
@@ -87,12 +93,14 @@ class AssignmentData:
         rows = []
         for name in sorted(self.results):
             result = self.results[name]
-            rows += [(name, f"limit reached: {limit}") for limit in result.limits]
+            rows += [(name, limit) for limit in result.limits]
             if result.unrunnable:
                 rows.append((name, result.unrunnable))
             if result.grader_failure:
                 rows.append((name, "grader failure: the grader could not finish this submission"))
-        return rows
+        rows += [(name, "handed in, but not graded: the grader failed on it (see atomgpt autograde's output)")
+                 for name in self.ungraded]
+        return sorted(rows)
 
 
 @dataclass
@@ -137,7 +145,7 @@ def student_result(name: str, result: dict) -> StudentResult:
         student=name, score=float(result.get("score", 0.0)),
         checkpoints={c["id"]: float(c["score"]) for c in extra.get("checkpoints", [])},
         misconceptions=tuple(dict.fromkeys(m["id"] for m in extra.get("misconceptions", []))),
-        limits=tuple(f"{i['kind']}: {i['what']} {i.get('detail', '')}".rstrip() for i in extra.get("limits", [])),
+        limits=tuple(incident_line(i) for i in extra.get("limits", [])),
         unrunnable=unrunnable(extra), grader_failure=bool(extra.get("grader_failure")))
 
 
@@ -177,9 +185,12 @@ def shared_lines(code: str, spans: list) -> str:
 
 def read_similar(course: Path, assignment_id: str) -> list[dict]:
     """The pairs and models `atomgpt similarity` flagged (its `<course>/similarity/<id>.json`), most alike first,
-    each pair with the code the two share side by side; none when it has not run or its file cannot be read."""
+    each pair with the code the two share side by side; none when it has not run."""
+    path = course / SIMILARITY / f"{assignment_id}.json"
+    if not path.is_file():
+        return []
     try:
-        found = json.loads((course / SIMILARITY / f"{assignment_id}.json").read_text())
+        found = json.loads(path.read_text())
         similar = []
         for pair in found["pairs"]:
             a, b = pair["students"]
@@ -190,8 +201,9 @@ def read_similar(course: Path, assignment_id: str) -> list[dict]:
             a, b = model["students"]
             similar.append({"a": a, "b": b, "score": 1 - model["distance"],
                             "shared": [f"nearly the same {model['file']} (relative distance {model['distance']:g})"]})
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ReportError(f"could not read {path} ({error!r}): run `atomgpt similarity {assignment_id}` again") \
+            from error
     return sorted(similar, key=lambda p: -p["score"])
 
 
@@ -238,16 +250,20 @@ class Gradebook:
 
 def gather(course: Path, assignments: list[Assignment], out: Path) -> ClassData:
     """The class as the report shows it; links are relative to the folder `out` the report goes in."""
+    from ..classroom.autograde import submitted_students
+
     gradebook = Gradebook(course)
+    root = Path(gradebook.coursedir.root)  # where the grading commands wrote, as the course's config says
     names, waiting = gradebook.read([a.id for a in assignments])
     data = []
     for assignment in assignments:
-        results = read_results(course, assignment.id)
+        results = read_results(root, assignment.id)
         pages = {s: gradebook.feedback_page(s, assignment.id) for s in results}
+        ungraded = tuple(sorted(set(submitted_students(gradebook.coursedir, assignment.id)) - set(results)))
         data.append(AssignmentData(
             assignment, results, {s: quote(Path(os.path.relpath(page, out)).as_posix()) for s, page in pages.items()},
             sum(page.is_file() for page in pages.values()), waiting.get(assignment.id, {}),
-            read_similar(course, assignment.id)))
-    students = {s for a in data for s in a.results}
+            read_similar(root, assignment.id), ungraded))
+    students = {s for a in data for s in (*a.results, *a.ungraded)}
     return ClassData(course, data, {s: names.get(s, s) for s in sorted(students)})
 

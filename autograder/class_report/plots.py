@@ -16,7 +16,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "atomgpt-class-report", "font.size": 9,
-         "axes.spines.top": False, "axes.spines.right": False}
+         "axes.spines.top": False, "axes.spines.right": False,
+         "text.parse_math": False}  # a "$" in a student's name is a dollar sign, not the start of a formula
 SCORES = LinearSegmentedColormap.from_list("scores", ["#c0392b", "#f1c40f", "#27ae60"])  # none, some, all points
 ROW_INCHES = 0.24  # height of one student's row in the heat map
 

@@ -18,13 +18,13 @@ import html
 import nbformat
 from nbgrader import utils
 
+from ..release_info import KEY
 from ..rubric import Rubric
 
 REPORT = "atomgpt-report"
 GRADER_ONLY = "atomgpt-grader-only"
-METADATA = "atomgpt"  # the course's own cell metadata: {"title": ...} on graded cells
-FEEDBACK_CLASS = "atomgpt-feedback"  # the engine's text on a page; the feedback template styles it too
-WRAPPING = "white-space: pre-wrap; overflow-wrap: anywhere"  # inline, for formgrader's page
+FEEDBACK_CLASS = "atomgpt-feedback"  # the engine's text on a page
+WRAPPING = "white-space: pre-wrap; overflow-wrap: anywhere"  # inline: the feedback page and formgrader's alike
 
 
 def escaped(text: str, heading: str = "") -> str:
@@ -63,7 +63,7 @@ def score_cell(cell, test: dict | None) -> None:
 
 
 def set_title(cell, title: str) -> None:
-    cell.metadata[METADATA] = {"title": title}
+    cell.metadata[KEY] = {"title": title}  # graded cells: the feedback links' labels
 
 
 def record_result(notebook, result: dict, rubric: Rubric):

@@ -27,9 +27,10 @@ from traitlets import Bool, Integer, Unicode
 from ..course import Assignment, cached_assignment, project_root
 from ..grading import grade_submission
 from ..hidden_inputs import HiddenInputs, hidden_inputs
+from ..release_info import KEY
 from ..restore import read_release, restore
 from .autograde import course_digest, submission_fingerprint
-from .notebook import METADATA, cell_grades, record_result, unscored, without_grader_notes
+from .notebook import cell_grades, record_result, unscored, without_grader_notes
 from .record import release_notebook, write_record
 
 
@@ -91,4 +92,4 @@ class GetGradesAndMarking(GetGrades):
         super()._get_score(cell, resources)
         grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
                                           self.assignment_id, self.student_id)
-        cell.metadata.setdefault(METADATA, {})["to_mark"] = bool(grade.needs_manual_grade)
+        cell.metadata.setdefault(KEY, {})["to_mark"] = bool(grade.needs_manual_grade)

@@ -102,7 +102,7 @@ class Recorder:
         penalties.init_plugin()
         self.late_penalty = penalties.plugin_inst.late_submission_penalty
         source = gradebook.find_notebook(assignment_id, assignment_id)  # cell id -> name: a grade's name costs no query
-        self.source = source
+        self.source_ids = source.assignment.id, source.id  # kept as data: each commit expires the ORM rows
         self.graded_cells = {cell.id: cell.name for cell in [*source.grade_cells, *source.task_cells]}
         self.commented_cells = {cell.id: cell.name for cell in [*source.solution_cells, *source.task_cells]}
         self.cell_names = {**self.graded_cells, **self.commented_cells}
@@ -201,18 +201,21 @@ class Recorder:
         """
         self.require_cells(prepared, self.graded_cells.values())
         submission, notebook = new_uuid(), new_uuid()
+        assignment_row, notebook_row = self.source_ids
         db = self.gradebook.db
         db.flush()  # a new Student row first: the submission refers to it
         db.execute(SubmittedAssignment.__table__.insert(), [{
-            "id": submission, "assignment_id": self.source.assignment.id, "student_id": prepared.student,
+            "id": submission, "assignment_id": assignment_row, "student_id": prepared.student,
             "timestamp": timestamp, "extension": None}])
         db.execute(SubmittedNotebook.__table__.insert(), [{
-            "id": notebook, "assignment_id": submission, "notebook_id": self.source.id, "flagged": False,
+            "id": notebook, "assignment_id": submission, "notebook_id": notebook_row, "flagged": False,
             "late_submission_penalty": None}])
-        db.execute(Grade.__table__.insert(), [{
-            "id": new_uuid(), "notebook_id": notebook, "cell_id": cell, "auto_score": score, "manual_score": None,
-            "extra_credit": None, "needs_manual_grade": score is None}
-            for cell, name in self.graded_cells.items() for score in [prepared.grades.get(name)]])
-        db.execute(Comment.__table__.insert(), [{
-            "id": new_uuid(), "notebook_id": notebook, "cell_id": cell, "auto_comment": prepared.comments.get(name),
-            "manual_comment": None} for cell, name in self.commented_cells.items()])
+        grades = [{"id": new_uuid(), "notebook_id": notebook, "cell_id": cell, "auto_score": score,
+                   "manual_score": None, "extra_credit": None, "needs_manual_grade": score is None}
+                  for cell, name in self.graded_cells.items() for score in [prepared.grades.get(name)]]
+        comments = [{"id": new_uuid(), "notebook_id": notebook, "cell_id": cell,
+                     "auto_comment": prepared.comments.get(name), "manual_comment": None}
+                    for cell, name in self.commented_cells.items()]
+        for table, rows in ((Grade.__table__, grades), (Comment.__table__, comments)):
+            if rows:  # an empty list would insert one row of defaults
+                db.execute(table.insert(), rows)

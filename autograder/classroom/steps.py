@@ -18,8 +18,8 @@ from .config import load_config
 
 def gradebook(course: Path) -> Gradebook:
     """The course's gradebook, wherever its configuration keeps it."""
-    config = load_config(course)
-    return Gradebook(CourseDirectory(config=config).db_url, config.CourseDirectory.course_id)
+    coursedir = CourseDirectory(config=load_config(course))
+    return Gradebook(coursedir.db_url, coursedir.course_id)
 
 
 def enroll(course: Path, students: Iterable[tuple[str, str, str]]) -> None:
