@@ -102,7 +102,8 @@ def test_disguise_renames_only_what_a_function_assigns_and_moves_only_definition
     copied = disguise(source, random.Random(1))
     assert copied.index("def first") < copied.index("def second")
     assert "    total = 0" not in copied and "total" in copied  # renamed, not dropped
-    assert "values" in copied and "scale" in copied and "COUNT = x" in copied  # parameters and globals kept
+    assert "def second(values, scale=2):" in copied and "COUNT = x" in copied  # parameters and globals kept
     namespace = {}
     exec(copied, namespace)  # noqa: S102 - the test's own code
     assert namespace["second"]([1, 2, 3]) == 12 and namespace["first"](4) == 4 and namespace["COUNT"] == 4
+    assert namespace["second"](values=[1, 2, 3], scale=3) == 18  # callers that name the parameters still work
